@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// The `tcplab` command: parses, validates everything up front, runs, reports; sets the exit
+// code rather than exiting, so output is flushed.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { builtinLabs, PACKAGE_ROOT } from '../lab/catalog.js';
+import { loadLabFile } from '../lab/load.js';
+import { observerUnavailable } from '../observe/create.js';
+import { relativeFile } from '../actors/where.js';
+import { formatLab, formatSummary } from '../report/human.js';
+import { jsonReport } from '../report/json.js';
+import type { LabResult } from '../runner/result.js';
+import { runLab, stopAll } from '../runner/run.js';
+import { parseCommand, UsageError, type Command } from './args.js';
+import { resolveLabs } from './resolve.js';
+import { USAGE } from './usage.js';
+
+const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+async function list(json: boolean): Promise<void> {
+  const rows = await Promise.all(builtinLabs().map(async (e) => {
+    const def = await loadLabFile(e.file);
+    return { name: def.name, topic: e.topic, file: relativeFile(e.file), explain: def.options.explain, long: def.options.long ?? false };
+  }));
+  if (json) {
+    process.stdout.write(JSON.stringify({ labs: rows }, null, 2) + '\n');
+    return;
+  }
+  const width = Math.max(...rows.map((r) => r.name.length));
+  for (const r of rows) {
+    const first = r.explain.split(/(?<=[.:])\s/)[0]!;
+    process.stdout.write(`${r.name.padEnd(width)}  ${r.topic.padEnd(9)}  ${first}${r.long ? ' (long)' : ''}\n`);
+  }
+}
+
+async function run(cmd: Extract<Command, { kind: 'run' }>): Promise<number> {
+  const unavailable = observerUnavailable(cmd.observer);
+  if (unavailable) throw new UsageError(unavailable);
+  const labs = await resolveLabs(cmd.labs, cmd.all, cmd.long);
+  const started = Date.now();
+  const results: LabResult[] = [];
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupted = sig;
+    stopAll('SIGTERM');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    for (const lab of labs) {
+      if (interrupted) break;
+      const result = await runLab(lab, {
+        family: cmd.family, observer: cmd.observer, labOutput: cmd.json ? 'stderr' : 'inherit',
+        ...(cmd.periodMs !== undefined ? { periodMs: cmd.periodMs } : {}),
+        ...(cmd.timeoutMs !== undefined ? { timeoutMs: cmd.timeoutMs } : {}),
+      });
+      results.push(result);
+      if (!cmd.json) process.stdout.write(formatLab(result) + '\n\n');
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const wall = Date.now() - started;
+  if (cmd.json) process.stdout.write(JSON.stringify(jsonReport(results, VERSION, wall), null, 2) + '\n');
+  else process.stdout.write(formatSummary(results, wall) + (interrupted ? ` — interrupted by ${interrupted}` : '') + '\n');
+  if (interrupted) return interrupted === 'SIGINT' ? 130 : 143;
+  return results.some((r) => r.status === 'failed') ? 1 : 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const cmd = parseCommand(argv);
+  switch (cmd.kind) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return 0;
+    case 'version':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case 'list':
+      await list(cmd.json);
+      return 0;
+    case 'run':
+      return run(cmd);
+    default: {
+      const never: never = cmd;
+      return never;
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`tcplab: ${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`tcplab: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exitCode = 70;
+    }
+  },
+);

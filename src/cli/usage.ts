@@ -1,0 +1,22 @@
+// The text of `tcplab --help`.
+
+export const USAGE = `tcplab: script real TCP sockets, watch the kernel's states, assert what happened.
+
+Usage
+  tcplab list                         the built-in labs, one line each
+  tcplab run <lab | file.lab.ts>...   run labs by name or file
+  tcplab run --all                    run every built-in lab
+
+Options
+  --json                 one JSON document on stdout ({ "labs": [...] })
+  --observer <name>      proc (default, reads /proc/net/tcp{,6}), ss (spawns ss -tanoH),
+                         netstat (spawns netstat -tanoW)
+  --period <ms>          target time between two samples (default: proc 1, ss 5, netstat 10)
+  --family <4|6|mapped>  IPv4 127.0.0.1 (default), IPv6 ::1, or v4-mapped ::ffff:127.0.0.1
+  --timeout <ms>         per-lab time limit unless the lab sets one (default 10000)
+  --long                 with --all, include the long labs
+  -h, --help             this text
+  -v, --version          the version
+
+Exit status: 0 every lab passed, 1 a lab failed, 2 bad input, 130 interrupted.
+`;

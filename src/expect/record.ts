@@ -1,0 +1,10 @@
+// The list of expectations a lab made, each with its outcome, for reports and JSON.
+
+import type { Where } from '../actors/where.js';
+
+export interface ExpectationRecord {
+  text: string;
+  where: Where;
+  ok: boolean;
+  observed: string;
+}

@@ -1,0 +1,40 @@
+// The built-in labs: every `*.lab.ts` under the package's `lab/` folder, grouped by topic.
+
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The package's root folder (the one holding `lab/` and `package.json`). */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const LAB_DIR = path.join(PACKAGE_ROOT, 'lab');
+
+/** Topics in the order of the connection's life. */
+const TOPIC_ORDER = ['handshake', 'close', 'reset'];
+
+export interface CatalogEntry {
+  name: string;
+  topic: string;
+  file: string;
+}
+
+export function builtinLabs(): CatalogEntry[] {
+  const entries: CatalogEntry[] = [];
+  let topics: string[];
+  try {
+    topics = readdirSync(LAB_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+  for (const topic of topics) {
+    for (const f of readdirSync(path.join(LAB_DIR, topic))) {
+      const m = /^(.+)\.lab\.(ts|js)$/.exec(f);
+      if (m) entries.push({ name: m[1]!, topic, file: path.join(LAB_DIR, topic, f) });
+    }
+  }
+  const rank = (t: string) => (TOPIC_ORDER.includes(t) ? TOPIC_ORDER.indexOf(t) : TOPIC_ORDER.length);
+  return entries.sort((a, b) => rank(a.topic) - rank(b.topic) || a.topic.localeCompare(b.topic));
+}
+
+export function findBuiltinLab(name: string): CatalogEntry | undefined {
+  return builtinLabs().find((e) => e.name === name);
+}

@@ -1,0 +1,52 @@
+// Picks an observer by name, and checks up front that its tool is installed.
+
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import { createNetstatObserver } from './netstat.js';
+import type { Observer, ObserverName } from './observer.js';
+import { createProcObserver } from './proc.js';
+import { createSsObserver } from './ss.js';
+
+export function createObserver(name: ObserverName, periodMs?: number): Observer {
+  switch (name) {
+    case 'proc':
+      return createProcObserver(periodMs);
+    case 'ss':
+      return createSsObserver(periodMs);
+    case 'netstat':
+      return createNetstatObserver(periodMs);
+    default: {
+      const never: never = name;
+      throw new TypeError(`unknown observer ${String(never)}`);
+    }
+  }
+}
+
+/** The program an observer spawns, and the Debian package that has it. */
+export const OBSERVER_TOOL: Record<ObserverName, { program: string; pkg: string } | undefined> = {
+  proc: undefined,
+  ss: { program: 'ss', pkg: 'iproute2' },
+  netstat: { program: 'netstat', pkg: 'net-tools' },
+};
+
+function onPath(program: string): boolean {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(path.join(dir, program), constants.X_OK);
+      return true;
+    } catch {
+      // not in this directory
+    }
+  }
+  return false;
+}
+
+/** Why this observer cannot run here, or undefined when it can. */
+export function observerUnavailable(name: ObserverName): string | undefined {
+  const tool = OBSERVER_TOOL[name];
+  if (tool && !onPath(tool.program)) {
+    return `the ${name} observer needs \`${tool.program}\`, which is not on PATH; install it (apt-get install ${tool.pkg}) or use --observer proc`;
+  }
+  return undefined;
+}

@@ -1,0 +1,154 @@
+// Runs one lab in this process: sets the stage, starts the observer, runs the script under its
+// timeout, checks deferred expectations, tears everything down and returns the result.
+
+import { performance } from 'node:perf_hooks';
+import type { ActorEvent } from '../actors/events.js';
+import { Stage } from '../actors/stage.js';
+import { callSite } from '../actors/where.js';
+import { Expectations } from '../expect/expectations.js';
+import { LabFailure, LabSkip, ms } from '../expect/failure.js';
+import type { Family, LabContext, LabDefinition } from '../lab/define.js';
+import { createObserver } from '../observe/create.js';
+import type { ObserverName } from '../observe/observer.js';
+import { formatEndpoint } from '../observe/row.js';
+import { Sampler } from '../observe/sampler.js';
+import { Timeline } from '../timeline/timeline.js';
+import type { EventJson, LabResult, SocketJson } from './result.js';
+import { locateError } from './locate.js';
+
+export interface ExecuteOptions {
+  file: string;
+  family: Family;
+  observer: ObserverName;
+  periodMs?: number;
+  timeoutMs: number;
+  network: 'host' | 'netns';
+  /** Aborts the lab from outside (SIGTERM, parent gone). */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export async function executeLab(def: LabDefinition, options: ExecuteOptions): Promise<LabResult> {
+  const t0 = performance.now();
+  const now = () => performance.now() - t0;
+  const timeline = new Timeline();
+  const stage = new Stage(options.family, {
+    now,
+    record: (e) => timeline.record(e),
+    bind: (actor, local, remote) => timeline.bind(actor, local, remote),
+    dialing: (actor, target) => timeline.dialing(actor, target),
+  });
+  const observer = createObserver(options.observer, options.periodMs);
+  const sampler = new Sampler(observer, stage.ports, now, (s) => timeline.ingest(s));
+  const observerText = () => `${observer.name}, every ${ms(timeline.resolutionMs())} ms`;
+  const expectations = new Expectations({
+    timeline,
+    now,
+    observerText,
+    resolutionMs: () => timeline.resolutionMs(),
+    observerFailure: () => sampler.failure,
+  });
+
+  const context: LabContext = {
+    family: options.family,
+    host: stage.host,
+    listen: (o) => stage.listen(o),
+    connect: (target, o) => stage.connect(target, o),
+    dial: (target, o) => stage.dial(target, o),
+    unusedPort: () => stage.unusedPort(),
+    expect: (target) => expectations.for(target),
+    note: (text) => timeline.record({ kind: 'note', atMs: now(), text, where: callSite() }),
+    skip: (reason) => {
+      throw new LabSkip(reason);
+    },
+  };
+
+  let status: LabResult['status'] = 'passed';
+  let reason: string | undefined;
+  let failure: string | undefined;
+  const fail = (err: unknown) => {
+    status = 'failed';
+    const f = err instanceof LabFailure ? err : locateError(err, options.file);
+    failure = f.message;
+    reason = f.detail;
+  };
+
+  sampler.start();
+  const timeoutMs = def.options.timeoutMs ?? options.timeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const last = [...timeline.events].reverse().find((e): e is Extract<ActorEvent, { kind: 'step' }> => e.kind === 'step');
+      reject(new LabFailure(last?.where ?? options.file, 'timeout', `lab '${def.name}' exceeded its timeout of ${timeoutMs} ms; last step: ${last ? `${last.actor.name} ${last.action}` : 'none'}`));
+    }, timeoutMs);
+    options.signal?.addEventListener('abort', () => reject(new LabFailure(options.file, 'runtime', `lab '${def.name}' interrupted (${String(options.signal?.reason ?? 'aborted')})`)), { once: true });
+  });
+  try {
+    await Promise.race([def.script(context), timedOut]);
+    await sampler.next();
+    expectations.finish();
+  } catch (err) {
+    if (err instanceof LabSkip) {
+      status = 'skipped';
+      reason = err.reason;
+    } else {
+      fail(err);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  await sampler.stop();
+  if (sampler.failure && status === 'passed') fail(new LabFailure(options.file, 'observer', `the ${observer.name} observer failed: ${sampler.failure.message}`));
+  await stage.teardown();
+
+  return {
+    name: def.name,
+    file: options.file,
+    status,
+    ...(reason !== undefined ? { reason } : {}),
+    ...(failure !== undefined ? { failure } : {}),
+    explain: def.options.explain,
+    family: options.family,
+    network: options.network,
+    observer: observer.name,
+    periodMs: observer.periodMs,
+    resolutionMs: round(timeline.resolutionMs()),
+    samples: timeline.sampleTimes.length,
+    durationMs: round(now()),
+    sockets: socketsJson(timeline),
+    events: timeline.events.map(eventJson),
+    expectations: expectations.records,
+  };
+}
+
+function round(v: number): number {
+  return Number.isFinite(v) ? Math.round(v * 1000) / 1000 : 0;
+}
+
+function socketsJson(timeline: Timeline): SocketJson[] {
+  return [...timeline.sockets.values()].map((h) => ({
+    name: h.owner?.name ?? 'unnamed',
+    local: formatEndpoint(h.local),
+    remote: formatEndpoint(h.remote),
+    states: h.states.map((s) => ({ ...s, atMs: round(s.atMs), untilMs: round(s.untilMs) })),
+  }));
+}
+
+function eventJson(e: ActorEvent): EventJson {
+  switch (e.kind) {
+    case 'step':
+      return { atMs: round(e.atMs), kind: 'step', actor: e.actor.name, what: e.action, ...(e.detail ? { detail: e.detail } : {}), where: e.where };
+    case 'node':
+      return {
+        atMs: round(e.atMs), kind: 'node', actor: e.actor.name, what: e.event,
+        ...(e.detail ? { detail: e.detail } : {}), ...(e.code ? { code: e.code } : {}), ...(e.bytes !== undefined ? { bytes: e.bytes } : {}),
+      };
+    case 'note':
+      return { atMs: round(e.atMs), kind: 'note', what: 'note', detail: e.text, where: e.where };
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+}

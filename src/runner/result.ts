@@ -1,0 +1,57 @@
+// The result of one lab as the JSON contract states it (`run --json`); field names are stable.
+
+import type { Family } from '../lab/define.js';
+import type { KernelTimer } from '../observe/row.js';
+import type { TcpState } from '../states.js';
+import type { ExpectationRecord } from '../expect/record.js';
+
+export type LabStatus = 'passed' | 'failed' | 'skipped';
+
+export interface StateJson {
+  state: TcpState;
+  atMs: number;
+  untilMs: number;
+  timer?: KernelTimer;
+  lastTimer?: KernelTimer;
+}
+
+export interface SocketJson {
+  name: string;
+  local: string;
+  remote: string;
+  states: StateJson[];
+}
+
+export interface EventJson {
+  atMs: number;
+  kind: 'step' | 'node' | 'note';
+  actor?: string;
+  /** The step (`end`, `write` ...) or Node event (`connect`, `error` ...). */
+  what: string;
+  detail?: string;
+  code?: string;
+  bytes?: number;
+  where?: string;
+}
+
+export interface LabResult {
+  name: string;
+  file: string;
+  status: LabStatus;
+  reason?: string;
+  /** The failure line, `file:line: expected ...; observed ...`. */
+  failure?: string;
+  explain: string;
+  family: Family;
+  /** `netns` (a private network namespace) or `host` (the host's loopback). */
+  network: 'host' | 'netns';
+  observer: string;
+  periodMs: number;
+  /** Median time between samples actually achieved. */
+  resolutionMs: number;
+  samples: number;
+  durationMs: number;
+  sockets: SocketJson[];
+  events: EventJson[];
+  expectations: ExpectationRecord[];
+}

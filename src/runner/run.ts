@@ -1,0 +1,105 @@
+// Runs labs, each in a process of its own, so that a hung or crashed lab can be stopped and
+// nothing it opened outlives it: hard timeout, SIGINT/SIGTERM forwarding, exit-code checks.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Family } from '../lab/define.js';
+import type { ObserverName } from '../observe/observer.js';
+import { DEFAULT_TIMEOUT_MS, type ExecuteOptions } from './execute.js';
+import type { LabResult } from './result.js';
+
+export interface RunOptions {
+  family: Family;
+  observer: ObserverName;
+  periodMs?: number;
+  /** Per-lab timeout unless the lab sets its own. */
+  timeoutMs?: number;
+  /** Where the lab's own console output goes. */
+  labOutput?: 'inherit' | 'stderr' | 'ignore';
+}
+
+export interface LabToRun {
+  name: string;
+  file: string;
+  explain: string;
+  timeoutMs?: number;
+}
+
+/** Grace given to a child past its own timeout before it is killed. */
+const HARD_GRACE_MS = 5_000;
+
+const CHILD = new URL(import.meta.url.endsWith('.ts') ? './child.ts' : './child.js', import.meta.url);
+
+function childArgv(options: ExecuteOptions): string[] {
+  const loader = CHILD.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  return [...loader, '--enable-source-maps', fileURLToPath(CHILD), JSON.stringify(options)];
+}
+
+const running = new Set<ChildProcess>();
+
+/** Stops every running lab (SIGTERM to its process group, SIGKILL after a grace period). */
+export function stopAll(signal: NodeJS.Signals = 'SIGTERM'): void {
+  for (const child of running) {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+    setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, 2_000).unref();
+  }
+}
+
+function brokenResult(lab: LabToRun, options: RunOptions, why: string, durationMs: number): LabResult {
+  return {
+    name: lab.name, file: lab.file, status: 'failed', reason: why, failure: `${lab.file}: ${why}`,
+    explain: lab.explain, family: options.family, network: 'host', observer: options.observer,
+    periodMs: options.periodMs ?? 0, resolutionMs: 0, samples: 0, durationMs, sockets: [], events: [], expectations: [],
+  };
+}
+
+/** Runs one lab in a child process and resolves with its result, whatever happens to the child. */
+export function runLab(lab: LabToRun, options: RunOptions): Promise<LabResult> {
+  const timeoutMs = lab.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const exec: ExecuteOptions = {
+    file: lab.file, family: options.family, observer: options.observer, timeoutMs, network: 'host',
+    ...(options.periodMs !== undefined ? { periodMs: options.periodMs } : {}),
+  };
+  const out = options.labOutput ?? 'inherit';
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, childArgv(exec), {
+      stdio: ['pipe', out === 'stderr' ? 'pipe' : out, 'inherit', 'pipe'],
+      detached: true,
+    });
+    running.add(child);
+    if (out === 'stderr') child.stdout!.pipe(process.stderr, { end: false });
+    let text = '';
+    (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8');
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: string) => (text += d));
+    child.stdin!.on('error', () => {});
+    const hard = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }, timeoutMs + HARD_GRACE_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(hard);
+      running.delete(child);
+      const line = text.split('\n').find((l) => l.startsWith('{'));
+      const message = line ? (JSON.parse(line) as { type: string; result?: LabResult; message?: string }) : undefined;
+      if (message?.type === 'result' && message.result) return resolve(message.result);
+      const why = message?.type === 'error'
+        ? `the lab could not run: ${message.message}`
+        : `the lab's process ${signal ? `was killed by ${signal}` : `exited with code ${code}`} before reporting a result`;
+      resolve(brokenResult(lab, options, why, Date.now() - started));
+    });
+  });
+}
