@@ -281,7 +281,19 @@ Sockets, by server port (clients use ephemeral ports):
 | ${PORT.keepalive} | ESTABLISHED, client with keepalive (60 s) |
 | ${PORT.synRecv} | SYN_RECV (nftables drops the client's bare ACK); client ESTABLISHED |
 
-Re-capture with \`sudo node scripts/capture-fixtures.mjs\`; the tests assert on these ports and
-states, not on ephemeral ports or exact timer values.
+Spellings these captures show (the parsers translate them to Node's spelling):
+
+- ss prints the IPv6 wildcard of a dual-stack socket as \`*\` (\`*:7030\`, peer \`*:*\`) and that of
+  a v6-only one as \`[::]\`; binding a specific IPv6 address makes a socket v6-only, so the
+  peer of the \`[::1]:7020\` listener is \`[::]:*\`. /proc and netstat show both as \`::\`.
+- netstat prints v4-mapped addresses of tcp6 sockets as plain IPv4 (\`tcp6 ... 127.0.0.1:7033\`):
+  only the \`tcp6\` column tells them from IPv4 sockets.
+- iproute2 before 6.11 prints seconds-and-ms timers as \`1.348ms\`, meaning 1.348 s.
+- The SYN_RECV socket needs \`nft\` (Debian's nftables) inside the namespace; without it the
+  script skips that socket.
+
+Re-capture with \`sudo node scripts/capture-fixtures.mjs\`. The tests under test/observe/ assert
+concrete values of this capture (counts, queue sizes, timer values): update them after a
+re-capture.
 `;
 }

@@ -1,6 +1,8 @@
 // Shared by the tests: run the built CLI as a child and read what it printed; strict mode.
 
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,12 +19,35 @@ export interface CliResult {
   stderr: string;
 }
 
+let copyForOthers: string | undefined;
+
+/**
+ * A checkout another user can read: this one if `nobody` can reach it, else a copy in a fresh
+ * temporary folder (removed when the test process exits).
+ */
+export function readableRoot(user: string): string {
+  if (spawnSync('runuser', ['-u', user, '--', 'test', '-r', CLI]).status === 0) return ROOT;
+  if (!copyForOthers) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tcplab-as-user-'));
+    chmodSync(dir, 0o755);
+    for (const part of ['package.json', 'dist', 'lab', 'node_modules', 'test/fixtures']) {
+      cpSync(path.join(ROOT, part), path.join(dir, part), { recursive: true });
+    }
+    spawnSync('chmod', ['-R', 'a+rX', dir]);
+    copyForOthers = dir;
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return copyForOthers;
+}
+
 export function tcplab(args: string[], options: SpawnOptions & { user?: string } = {}): Promise<CliResult> {
+  const root = options.user ? readableRoot(options.user) : ROOT;
+  const cli = path.join(root, 'dist', 'cli', 'main.js');
   const [cmd, argv] = options.user
-    ? ['runuser', ['-u', options.user, '--', process.execPath, CLI, ...args]]
+    ? ['runuser', ['-u', options.user, '--', process.execPath, cli, ...args]]
     : [process.execPath, [CLI, ...args]];
   return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { cwd: ROOT, ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, { cwd: root, ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));

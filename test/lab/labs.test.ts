@@ -1,0 +1,90 @@
+// Every built-in lab, run on the real kernel through the CLI, with each observer, and as an
+// unprivileged user: each must pass, and its report must hold what the lab claims to show.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { builtinLabs } from '../../src/lab/catalog.js';
+import type { LabResult } from '../../src/runner/result.js';
+import { hasProgram, isRoot, STRICT, tcplab } from '../helpers.js';
+
+const LABS = builtinLabs().map((e) => e.name);
+
+function statesOf(lab: LabResult, socket: string): string[] {
+  return lab.sockets.filter((s) => s.name === socket).flatMap((s) => s.states.map((x) => x.state));
+}
+
+/** What each lab must have observed, beyond passing its own expectations. */
+const CLAIMS: Record<string, (lab: LabResult) => void> = {
+  handshake: (lab) => {
+    expect(statesOf(lab, 'listener')).toContain('LISTEN');
+    expect(statesOf(lab, 'client')).toContain('ESTABLISHED');
+    expect(statesOf(lab, 'server')).toContain('ESTABLISHED');
+  },
+  refused: (lab) => {
+    expect(lab.sockets.filter((s) => s.name === 'client')).toEqual([]);
+    expect(lab.events.find((e) => e.what === 'error')?.code).toBe('ECONNREFUSED');
+  },
+  'active-close': (lab) => {
+    const tw = lab.sockets.find((s) => s.name === 'client')!.states.find((s) => s.state === 'TIME_WAIT')!;
+    expect(tw.timer?.kind).toBe('timewait');
+    expect(tw.timer!.remainingMs).toBeGreaterThan(50_000);
+    expect(statesOf(lab, 'server').at(-1)).toBe('CLOSED');
+    expect(statesOf(lab, 'server')).not.toContain('TIME_WAIT');
+  },
+  'half-close': (lab) => {
+    expect(statesOf(lab, 'A')).toEqual(expect.arrayContaining(['FIN_WAIT2', 'TIME_WAIT']));
+    expect(statesOf(lab, 'B')).toEqual(expect.arrayContaining(['CLOSE_WAIT', 'CLOSED']));
+    const afterFin = lab.events.filter((e) => e.actor === 'A' && e.what === 'data').reduce((n, e) => n + (e.bytes ?? 0), 0);
+    expect(afterFin).toBe(64 * 1024);
+  },
+  'close-wait-leak': (lab) => {
+    expect(statesOf(lab, 'server').at(-1)).toBe('CLOSE_WAIT');
+    expect(statesOf(lab, 'server')).not.toContain('LAST_ACK');
+    expect(statesOf(lab, 'client')).toContain('FIN_WAIT2');
+  },
+  reset: (lab) => {
+    expect(statesOf(lab, 'client')).not.toContain('TIME_WAIT');
+    expect(statesOf(lab, 'server')).not.toContain('TIME_WAIT');
+    expect(lab.events.some((e) => e.actor === 'server' && e.code === 'ECONNRESET')).toBe(true);
+  },
+};
+
+function runAll(observer: string, user?: string) {
+  let labs = new Map<string, LabResult>();
+  let stderr = '';
+  beforeAll(async () => {
+    const r = await tcplab(['run', '--all', '--json', '--observer', observer], user ? { user } : {});
+    stderr = r.stderr;
+    labs = new Map((JSON.parse(r.stdout).labs as LabResult[]).map((l) => [l.name, l]));
+  }, 120_000);
+  for (const name of LABS) {
+    it(`${name} passes`, () => {
+      const lab = labs.get(name);
+      expect(lab, `no result for ${name}; stderr: ${stderr}`).toBeDefined();
+      expect(lab!.failure ?? '').toBe('');
+      expect(lab!.status).toBe('passed');
+      expect(lab!.observer).toBe(observer);
+      CLAIMS[name]?.(lab!);
+    });
+  }
+}
+
+describe.each(['proc', 'ss', 'netstat'])('built-in labs observed through %s', (observer) => {
+  if (observer !== 'proc' && !hasProgram(observer) && !STRICT) {
+    it.skip(`${observer} is not installed`, () => {});
+    return;
+  }
+  runAll(observer);
+});
+
+describe('built-in labs as an unprivileged user (runuser -u nobody)', () => {
+  if (!isRoot()) {
+    if (STRICT) it('needs root to switch to nobody', () => expect.fail('strict mode: run the suite as root so it can also run labs as nobody'));
+    else it.skip('needs root to switch to nobody', () => {});
+    return;
+  }
+  runAll('proc', 'nobody');
+});
+
+it('every lab has a claim checked here', () => {
+  expect(LABS.filter((n) => !CLAIMS[n])).toEqual([]);
+});
