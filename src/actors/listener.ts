@@ -2,7 +2,7 @@
 // actor sockets, named when the script takes them with `accepted()`.
 
 import net from 'node:net';
-import type { LabListener, LabSocket, ListenOptions } from '../lab/define.js';
+import type { LabListener, LabRequest, LabSocket, ListenOptions } from '../lab/define.js';
 import type { ActorHooks, ActorRef } from './events.js';
 import type { ActorNames } from './names.js';
 import { ActorSocket } from './socket.js';
@@ -48,6 +48,10 @@ export class ActorListener implements LabListener {
     return this.ref.name;
   }
 
+  get connections(): number {
+    return this.sockets.length;
+  }
+
   get port(): number {
     return this.boundPort;
   }
@@ -81,8 +85,29 @@ export class ActorListener implements LabListener {
     return new Promise((resolve) => this.waiting.push((actor) => resolve(take(actor))));
   }
 
+  requestFrom(client: LabSocket, options: { name?: string } = {}): LabRequest {
+    const socket = (client as ActorSocket).socket;
+    if (!(client instanceof ActorSocket) || socket.localPort === undefined) {
+      throw new TypeError('requestFrom() needs a client of this lab that knows its local port (after connect)');
+    }
+    const ref: ActorRef = { name: this.names.take(options.name ?? 'server'), role: 'accepted' };
+    const addr = this.server.address() as net.AddressInfo;
+    const local = { address: addr.address === '::' || addr.address === '0.0.0.0' ? socket.remoteAddress! : addr.address, port: addr.port };
+    this.hooks.bind(ref, local, { address: socket.localAddress!, port: socket.localPort });
+    return new RequestHandle(ref);
+  }
+
   close(): Promise<void> {
     this.hooks.record({ kind: 'step', atMs: this.hooks.now(), actor: this.ref, action: 'close', where: callSite() });
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** The server side of a connection the script has not accepted: only for expectations. */
+export class RequestHandle implements LabRequest {
+  constructor(readonly ref: ActorRef) {}
+
+  get name(): string {
+    return this.ref.name;
   }
 }

@@ -6,6 +6,8 @@ import type { ConnectOptions, Family, LabListener, LabSocket, ListenOptions, Tar
 import type { ActorHooks, ActorRef } from './events.js';
 import { ActorListener } from './listener.js';
 import { ActorNames } from './names.js';
+import { Commands } from './command.js';
+import { Firewall } from './firewall.js';
 import { ActorSocket } from './socket.js';
 import { callSite } from './where.js';
 
@@ -21,11 +23,16 @@ export class Stage {
   readonly listeners: ActorListener[] = [];
   readonly clients: ActorSocket[] = [];
   readonly ports = new Set<number>();
+  readonly commands: Commands;
+  readonly firewall: Firewall;
 
   constructor(
     readonly family: Family,
     private readonly hooks: ActorHooks,
-  ) {}
+  ) {
+    this.commands = new Commands(this.watchingHooks());
+    this.firewall = new Firewall(this.commands);
+  }
 
   get host(): string {
     return FAMILY_HOST[this.family];
@@ -66,7 +73,8 @@ export class Stage {
     });
     hooks.record({ kind: 'step', atMs: hooks.now(), actor: ref, action: 'connect', where, detail: `to ${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}` });
     hooks.dialing(ref, { address: this.host, port });
-    socket.connect({ host: this.host, port });
+    const local = options.localPort !== undefined ? { localAddress: this.host, localPort: options.localPort } : {};
+    socket.connect({ host: this.host, port, ...local });
     return actor;
   }
 
@@ -99,6 +107,8 @@ export class Stage {
 
   /** Destroys every socket and closes every listener; resolves when all are closed. */
   async teardown(): Promise<void> {
+    await this.commands.teardown();
+    await this.firewall.teardown();
     const sockets = [...this.clients, ...this.listeners.flatMap((l) => l.sockets)];
     for (const actor of sockets) actor.socket.destroy();
     await Promise.all([

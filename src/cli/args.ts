@@ -13,7 +13,7 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'list'; json: boolean }
-  | { kind: 'run'; labs: string[]; all: boolean; long: boolean; json: boolean; observer: ObserverName; family: Family; periodMs?: number; timeoutMs?: number };
+  | { kind: 'run'; labs: string[]; all: boolean; long: boolean; json: boolean; netns: boolean; observer: ObserverName; family: Family; periodMs?: number; timeoutMs?: number };
 
 const FAMILIES: readonly Family[] = ['4', '6', 'mapped'];
 
@@ -35,6 +35,7 @@ export function parseCommand(argv: string[]): Command {
         json: { type: 'boolean' },
         all: { type: 'boolean' },
         long: { type: 'boolean' },
+        'no-netns': { type: 'boolean' },
         observer: { type: 'string' },
         family: { type: 'string' },
         period: { type: 'string' },
@@ -78,7 +79,7 @@ export function parseCommand(argv: string[]): Command {
       const periodMs = positiveNumber('period', values.period);
       const timeoutMs = positiveNumber('timeout', values.timeout);
       return {
-        kind: 'run', labs: rest, all: values.all ?? false, long: values.long ?? false, json: values.json ?? false,
+        kind: 'run', labs: rest, all: values.all ?? false, long: values.long ?? false, json: values.json ?? false, netns: !values['no-netns'],
         observer: observer as ObserverName, family: family as Family,
         ...(periodMs !== undefined ? { periodMs } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       };

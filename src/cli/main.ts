@@ -11,7 +11,7 @@ import { relativeFile } from '../actors/where.js';
 import { formatLab, formatSummary } from '../report/human.js';
 import { jsonReport } from '../report/json.js';
 import type { LabResult } from '../runner/result.js';
-import { runLab, stopAll } from '../runner/run.js';
+import { networkPlan, runLab, stopAll } from '../runner/run.js';
 import { parseCommand, UsageError, type Command } from './args.js';
 import { resolveLabs } from './resolve.js';
 import { USAGE } from './usage.js';
@@ -38,6 +38,8 @@ async function run(cmd: Extract<Command, { kind: 'run' }>): Promise<number> {
   const unavailable = observerUnavailable(cmd.observer);
   if (unavailable) throw new UsageError(unavailable);
   const labs = await resolveLabs(cmd.labs, cmd.all, cmd.long);
+  const plan = networkPlan(cmd.netns);
+  if (plan.network === 'host' && cmd.netns) process.stderr.write(`tcplab: ${plan.reason}; labs run on the host's loopback\n`);
   const started = Date.now();
   const results: LabResult[] = [];
   let interrupted: NodeJS.Signals | undefined;
@@ -51,7 +53,7 @@ async function run(cmd: Extract<Command, { kind: 'run' }>): Promise<number> {
     for (const lab of labs) {
       if (interrupted) break;
       const result = await runLab(lab, {
-        family: cmd.family, observer: cmd.observer, labOutput: cmd.json ? 'stderr' : 'inherit',
+        family: cmd.family, observer: cmd.observer, labOutput: cmd.json ? 'stderr' : 'inherit', netns: cmd.netns,
         ...(cmd.periodMs !== undefined ? { periodMs: cmd.periodMs } : {}),
         ...(cmd.timeoutMs !== undefined ? { timeoutMs: cmd.timeoutMs } : {}),
       });
@@ -63,7 +65,7 @@ async function run(cmd: Extract<Command, { kind: 'run' }>): Promise<number> {
     process.off('SIGTERM', onSignal);
   }
   const wall = Date.now() - started;
-  if (cmd.json) process.stdout.write(JSON.stringify(jsonReport(results, VERSION, wall), null, 2) + '\n');
+  if (cmd.json) process.stdout.write(JSON.stringify({ ...jsonReport(results, VERSION, wall), network: plan }, null, 2) + '\n');
   else process.stdout.write(formatSummary(results, wall) + (interrupted ? ` — interrupted by ${interrupted}` : '') + '\n');
   if (interrupted) return interrupted === 'SIGINT' ? 130 : 143;
   return results.some((r) => r.status === 'failed') ? 1 : 0;

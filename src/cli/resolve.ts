@@ -18,6 +18,7 @@ async function load(file: string): Promise<LabToRun & { long: boolean }> {
     return {
       name: def.name, file: relativeFile(path.resolve(file)), explain: def.options.explain, long: def.options.long ?? false,
       ...(def.options.timeoutMs !== undefined ? { timeoutMs: def.options.timeoutMs } : {}),
+      ...(def.options.ehashBuckets !== undefined ? { ehashBuckets: def.options.ehashBuckets } : {}),
     };
   } catch (err) {
     if (err instanceof LabLoadError) throw new UsageError(err.message);

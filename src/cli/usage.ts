@@ -14,6 +14,8 @@ Options
   --period <ms>          target time between two samples (default: proc 1, ss 5, netstat 10)
   --family <4|6|mapped>  IPv4 127.0.0.1 (default), IPv6 ::1, or v4-mapped ::ffff:127.0.0.1
   --timeout <ms>         per-lab time limit unless the lab sets one (default 10000)
+  --no-netns             run on the host's loopback instead of a private network namespace
+                         per lab (labs that change sysctls or drop packets are then skipped)
   --long                 with --all, include the long labs
   -h, --help             this text
   -v, --version          the version

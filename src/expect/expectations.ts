@@ -3,10 +3,11 @@
 // Each waits for a condition with a deadline and says what it saw when the deadline passes.
 
 import type { ActorRef } from '../actors/events.js';
-import { ActorListener } from '../actors/listener.js';
+import { ActorListener, RequestHandle } from '../actors/listener.js';
 import { ActorSocket } from '../actors/socket.js';
 import { callSite, type Where } from '../actors/where.js';
-import type { LabListener, LabSocket, PathStep, Reaching, SocketExpectations, WithinOptions } from '../lab/define.js';
+import type { CounterExpectations, KernelTimerKind, LabListener, LabRequest, LabSocket, PathStep, Reaching, SocketExpectations, WithinOptions } from '../lab/define.js';
+import type { Counters } from '../observe/counters.js';
 import type { TcpState } from '../states.js';
 import type { Sample, Timeline } from '../timeline/timeline.js';
 import { LabFailure, ms } from './failure.js';
@@ -24,6 +25,9 @@ export interface ExpectationEnv {
   resolutionMs(): number;
   /** An error that stopped the observer, if any. */
   observerFailure(): Error | undefined;
+  /** The namespace's TCP counters now, and as they were when the lab began. */
+  counters(): Promise<Counters>;
+  countersAtStart: Counters;
 }
 
 type Verdict = { ok: true; observed: string } | { ok: false; observed: string } | undefined;
@@ -105,7 +109,7 @@ export class Expectations {
   }
 
   /** The expectations object a lab script gets for one of its sockets or listeners. */
-  for(target: LabSocket | LabListener): SocketExpectations {
+  for(target: LabSocket | LabListener | LabRequest): SocketExpectations {
     const actor = actorOf(target);
     const who = () => this.env.timeline.describe(actor);
     const self = this;
@@ -190,6 +194,30 @@ export class Expectations {
           ok ? `${code}` : socket.errors.length > 0 ? `errors ${socket.errors.join(', ')}` : 'no error');
       },
 
+      async toShowTimer(kind: KernelTimerKind, options: WithinOptions & { retries?: number } = {}): Promise<void> {
+        const where = callSite();
+        const fromMs = self.env.now();
+        const within = options.within ?? DEFAULT_WITHIN;
+        const retries = options.retries ?? 0;
+        const current = () => self.env.timeline.historiesOf(actor).find((h) => h.present)?.states.at(-1);
+        const describe = () => {
+          const span = current();
+          const t = span?.lastTimer;
+          return span ? `${span.state} with ${t ? `${t.kind} timer, ${t.retries} retries` : 'no timer'}` : 'no row of this socket in the table';
+        };
+        const text = `${who()} to show a ${kind} timer${retries > 0 ? ` with at least ${retries} retries` : ''} within ${within} ms`;
+        const v = await self.untilSample(
+          fromMs + within,
+          (s) => {
+            if (!s) return undefined;
+            const t = current()?.lastTimer;
+            return t && t.kind === kind && t.retries >= retries ? { ok: true, observed: describe() } : undefined;
+          },
+          describe,
+        );
+        self.settle(text, where, v.ok, v.observed);
+      },
+
       async toReceive(data: Buffer | string, options: WithinOptions & { afterEnd?: boolean } = {}): Promise<void> {
         const where = callSite();
         const within = options.within ?? DEFAULT_WITHIN;
@@ -203,6 +231,40 @@ export class Expectations {
         const after = options.afterEnd ? ' after its own FIN' : '';
         self.settle(`${who()} to receive ${want.length} bytes${after} within ${within} ms`, where, ok,
           ok ? `${have.length} bytes, identical` : have.length !== want.length ? `${have.length} bytes` : `${have.length} bytes differing at offset ${firstDifference(have, want)}`);
+      },
+    };
+  }
+
+  /** A plain assertion made by the script, recorded and failing like the others. */
+  check(ok: boolean, text: string, observed: string): void {
+    this.settle(text, callSite(), ok, observed);
+  }
+
+  /** Expectations on one kernel counter, as a delta since the lab began. */
+  counter(name: string): CounterExpectations {
+    const self = this;
+    const delta = async () => {
+      const now = await self.env.counters();
+      if (!(name in now)) throw new TypeError(`unknown counter \`${name}\`; names look like Tcp.OutRsts or TcpExt.TCPSynRetrans (see /proc/net/snmp and /proc/net/netstat)`);
+      return now[name]! - (self.env.countersAtStart[name] ?? 0);
+    };
+    return {
+      async toRise(options: WithinOptions & { atLeast?: number } = {}): Promise<void> {
+        const where = callSite();
+        const within = options.within ?? DEFAULT_WITHIN;
+        const atLeast = options.atLeast ?? 1;
+        const deadline = self.env.now() + within;
+        let d = await delta();
+        while (d < atLeast && self.env.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 10));
+          d = await delta();
+        }
+        self.settle(`counter ${name} to rise by at least ${atLeast} within ${within} ms`, where, d >= atLeast, `${d >= 0 ? '+' : ''}${d} since the lab began`);
+      },
+      async toStayFlat(): Promise<void> {
+        const where = callSite();
+        const d = await delta();
+        self.settle(`counter ${name} not to move`, where, d === 0, `${d >= 0 ? '+' : ''}${d} since the lab began`);
       },
     };
   }
@@ -229,12 +291,12 @@ export class Expectations {
   }
 }
 
-function actorOf(target: LabSocket | LabListener): ActorRef {
-  if (target instanceof ActorSocket || target instanceof ActorListener) return target.ref;
+function actorOf(target: LabSocket | LabListener | LabRequest): ActorRef {
+  if (target instanceof ActorSocket || target instanceof ActorListener || target instanceof RequestHandle) return target.ref;
   throw new TypeError('Expected a socket or listener of this lab, got ' + typeof target);
 }
 
-function socketOf(target: LabSocket | LabListener, what: string): ActorSocket {
+function socketOf(target: LabSocket | LabListener | LabRequest, what: string): ActorSocket {
   if (target instanceof ActorSocket) return target;
   throw new TypeError(`${what} applies to a connection, not to a listener`);
 }

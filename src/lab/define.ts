@@ -16,9 +16,21 @@ export interface LabOptions {
   timeoutMs?: number;
   /** Opt-in labs (too long for `run --all`) run only when named or with `--long`. */
   long?: boolean;
-  /** Free-form tags, e.g. the states the lab shows. */
+  /** The states this lab shows (the tour checks them off). */
   shows?: TcpState[];
+  /**
+   * Sysctls of the lab's own network namespace, e.g. `{ 'net.ipv4.tcp_fin_timeout': 2 }`.
+   * A lab that sets any runs only in a private namespace (skipped on the host's loopback).
+   */
+  sysctls?: Record<string, string | number>;
+  /** What the lab cannot run without; it is skipped with the reason where one is missing. */
+  needs?: Need[];
+  /** Buckets of the namespace's private established-hash table (default 1024). */
+  ehashBuckets?: number;
 }
+
+/** A private network namespace, or a program (nft from nftables, hping3). */
+export type Need = 'netns' | 'nft' | 'hping3';
 
 /** A state in a path; a trailing `?` marks a state that may be too brief for a polling observer. */
 export type PathStep = TcpState | `${TcpState}?`;
@@ -49,6 +61,19 @@ export interface SocketExpectations {
   toError(code: string, options?: WithinOptions): PromiseLike<void>;
   /** The socket receives exactly these bytes (after its own end() when `afterEnd`). */
   toReceive(data: Buffer | string, options?: WithinOptions & { afterEnd?: boolean }): PromiseLike<void>;
+  /** The kernel shows this timer on the socket (`ss -o`), with at least `retries` retries or probes. */
+  toShowTimer(kind: KernelTimerKind, options?: WithinOptions & { retries?: number }): PromiseLike<void>;
+}
+
+/** Kernel timer kinds as `ss -o` names them (retransmit is `on` there). */
+export type KernelTimerKind = 'retransmit' | 'keepalive' | 'timewait' | 'persist';
+
+/** Expectations on the kernel's TCP counters of the lab's namespace (/proc/net/snmp, netstat). */
+export interface CounterExpectations {
+  /** The counter rose since the lab began, by at least `atLeast` (default 1) within the deadline. */
+  toRise(options?: WithinOptions & { atLeast?: number }): PromiseLike<void>;
+  /** The counter did not move since the lab began (checked now). */
+  toStayFlat(): PromiseLike<void>;
 }
 
 export interface ListenOptions {
@@ -64,6 +89,8 @@ export interface ConnectOptions {
   allowHalfOpen?: boolean;
   /** Do not read: the receive window fills and the socket never sees `end`. */
   paused?: boolean;
+  /** Bind this local port before connecting (a socket may even connect to itself). */
+  localPort?: number;
 }
 
 /** A TCP endpoint a lab can point at: a listener, or a bare port on the lab's loopback. */
@@ -95,9 +122,33 @@ export interface LabListener {
   readonly name: string;
   readonly port: number;
   readonly host: string;
+  /** Connections that reached the listener's accept queue so far. */
+  readonly connections: number;
   /** The next accepted connection (in accept order); `name` defaults to `server`. */
   accepted(options?: { name?: string }): Promise<LabSocket>;
+  /**
+   * The server side of `client`'s connection, for expectations, before or without accept():
+   * a request socket in SYN_RECV, or a connection waiting in the accept queue.
+   */
+  requestFrom(client: LabSocket, options?: { name?: string }): LabRequest;
   close(): Promise<void>;
+}
+
+/** The server side of a connection that the script has not accepted. */
+export interface LabRequest {
+  readonly name: string;
+}
+
+/** A listener in a process of its own whose event loop is blocked: it never accepts. */
+export interface BlockedListener {
+  readonly port: number;
+  readonly pid: number;
+}
+
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
 }
 
 /** What a lab script receives. */
@@ -112,7 +163,23 @@ export interface LabContext {
   dial(target: Target, options?: ConnectOptions): LabSocket;
   /** A port on the lab's loopback where nothing listens. */
   unusedPort(): Promise<number>;
-  expect(socket: LabSocket | LabListener): SocketExpectations;
+  expect(socket: LabSocket | LabListener | LabRequest): SocketExpectations;
+  /** Expectations on a kernel TCP counter, e.g. `Tcp.OutRsts`, `TcpExt.TCPSynRetrans`. */
+  expectCounter(name: string): CounterExpectations;
+  /** Where the lab runs: a private network namespace, or the host's loopback. */
+  readonly network: 'netns' | 'host';
+  /** Adds an nftables rule to the lab namespace's input hook, e.g. `tcp dport 80 drop`. */
+  drop(rule: string): Promise<void>;
+  /** Runs a program inside the lab's namespace and waits for it (time limit 10 s). */
+  exec(program: string, args: string[]): Promise<CommandResult>;
+  /** Starts a listener with this backlog in another process that never accepts. */
+  blockedListener(options: { backlog: number }): Promise<BlockedListener>;
+
+  /**
+   * A plain assertion, recorded like every expectation: `text` says what must hold, `observed`
+   * what was seen; fails the lab at this line when `ok` is false.
+   */
+  check(ok: boolean, text: string, observed: string): void;
   /** Adds a line to the lab's timeline (shown in reports). */
   note(text: string): void;
   /** Ends the lab as skipped, with a one-line reason. */

@@ -9,12 +9,14 @@ import { Expectations } from '../expect/expectations.js';
 import { LabFailure, LabSkip, ms } from '../expect/failure.js';
 import type { Family, LabContext, LabDefinition } from '../lab/define.js';
 import { createObserver } from '../observe/create.js';
+import { readCounters } from '../observe/counters.js';
 import type { ObserverName } from '../observe/observer.js';
 import { formatEndpoint } from '../observe/row.js';
 import { Sampler } from '../observe/sampler.js';
 import { Timeline } from '../timeline/timeline.js';
 import type { EventJson, LabResult, SocketJson } from './result.js';
 import { locateError } from './locate.js';
+import { missingNeed, prepareNamespace } from './prepare.js';
 
 export interface ExecuteOptions {
   file: string;
@@ -23,6 +25,8 @@ export interface ExecuteOptions {
   periodMs?: number;
   timeoutMs: number;
   network: 'host' | 'netns';
+  /** Why no namespace could be made, when `network` is host for that reason. */
+  netnsReason?: string;
   /** Aborts the lab from outside (SIGTERM, parent gone). */
   signal?: AbortSignal;
 }
@@ -30,6 +34,10 @@ export interface ExecuteOptions {
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export async function executeLab(def: LabDefinition, options: ExecuteOptions): Promise<LabResult> {
+  const missing = missingNeed(def, options.network, options.netnsReason);
+  if (missing) return skippedResult(def, options, missing);
+  if (options.network === 'netns') prepareNamespace(def);
+  const countersAtStart = await readCounters();
   const t0 = performance.now();
   const now = () => performance.now() - t0;
   const timeline = new Timeline();
@@ -48,6 +56,8 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     observerText,
     resolutionMs: () => timeline.resolutionMs(),
     observerFailure: () => sampler.failure,
+    counters: readCounters,
+    countersAtStart,
   });
 
   const context: LabContext = {
@@ -58,6 +68,15 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     dial: (target, o) => stage.dial(target, o),
     unusedPort: () => stage.unusedPort(),
     expect: (target) => expectations.for(target),
+    expectCounter: (name) => expectations.counter(name),
+    check: (ok, text, observed) => expectations.check(ok, text, observed),
+    network: options.network,
+    drop: (rule) => {
+      if (options.network !== 'netns') throw new LabSkip('drops packets, which tcplab only does inside its own network namespace');
+      return stage.firewall.drop(rule);
+    },
+    exec: (program, args) => stage.commands.run(program, args),
+    blockedListener: ({ backlog }) => stage.commands.blockedListener(stage.host, backlog),
     note: (text) => timeline.record({ kind: 'note', atMs: now(), text, where: callSite() }),
     skip: (reason) => {
       throw new LabSkip(reason);
@@ -99,6 +118,7 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     clearTimeout(timer);
   }
   await sampler.stop();
+  timeline.freeze();
   if (sampler.failure && status === 'passed') fail(new LabFailure(options.file, 'observer', `the ${observer.name} observer failed: ${sampler.failure.message}`));
   await stage.teardown();
 
@@ -119,6 +139,14 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     sockets: socketsJson(timeline),
     events: timeline.events.map(eventJson),
     expectations: expectations.records,
+  };
+}
+
+function skippedResult(def: LabDefinition, options: ExecuteOptions, reason: string): LabResult {
+  return {
+    name: def.name, file: options.file, status: 'skipped', reason, explain: def.options.explain, family: options.family,
+    network: options.network, observer: options.observer, periodMs: options.periodMs ?? 0, resolutionMs: 0, samples: 0,
+    durationMs: 0, sockets: [], events: [], expectations: [],
   };
 }
 

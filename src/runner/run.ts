@@ -7,6 +7,7 @@ import type { Family } from '../lab/define.js';
 import type { ObserverName } from '../observe/observer.js';
 import { DEFAULT_TIMEOUT_MS, type ExecuteOptions } from './execute.js';
 import type { LabResult } from './result.js';
+import { inNetns, probeNetns } from './netns.js';
 
 export interface RunOptions {
   family: Family;
@@ -16,6 +17,15 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Where the lab's own console output goes. */
   labOutput?: 'inherit' | 'stderr' | 'ignore';
+  /** Run each lab in a private network namespace where possible (default true). */
+  netns?: boolean;
+}
+
+/** Where labs will run, and why not in a namespace when they cannot. */
+export function networkPlan(wantNetns: boolean): { network: 'netns' | 'host'; reason?: string } {
+  if (!wantNetns) return { network: 'host', reason: 'this run uses the host\'s loopback (--no-netns)' };
+  const probe = probeNetns();
+  return probe.mode ? { network: 'netns' } : { network: 'host', reason: `network namespaces are not available here: ${probe.reason}` };
 }
 
 export interface LabToRun {
@@ -23,6 +33,7 @@ export interface LabToRun {
   file: string;
   explain: string;
   timeoutMs?: number;
+  ehashBuckets?: number;
 }
 
 /** Grace given to a child past its own timeout before it is killed. */
@@ -58,7 +69,7 @@ export function stopAll(signal: NodeJS.Signals = 'SIGTERM'): void {
 function brokenResult(lab: LabToRun, options: RunOptions, why: string, durationMs: number): LabResult {
   return {
     name: lab.name, file: lab.file, status: 'failed', reason: why, failure: `${lab.file}: ${why}`,
-    explain: lab.explain, family: options.family, network: 'host', observer: options.observer,
+    explain: lab.explain, family: options.family, network: networkPlan(options.netns ?? true).network, observer: options.observer,
     periodMs: options.periodMs ?? 0, resolutionMs: 0, samples: 0, durationMs, sockets: [], events: [], expectations: [],
   };
 }
@@ -66,14 +77,20 @@ function brokenResult(lab: LabToRun, options: RunOptions, why: string, durationM
 /** Runs one lab in a child process and resolves with its result, whatever happens to the child. */
 export function runLab(lab: LabToRun, options: RunOptions): Promise<LabResult> {
   const timeoutMs = lab.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const plan = networkPlan(options.netns ?? true);
   const exec: ExecuteOptions = {
-    file: lab.file, family: options.family, observer: options.observer, timeoutMs, network: 'host',
+    file: lab.file, family: options.family, observer: options.observer, timeoutMs, network: plan.network,
+    ...(plan.reason !== undefined ? { netnsReason: plan.reason } : {}),
     ...(options.periodMs !== undefined ? { periodMs: options.periodMs } : {}),
   };
+  const mode = probeNetns().mode;
+  const [command, args] = plan.network === 'netns' && mode
+    ? inNetns(mode, [process.execPath, ...childArgv(exec)], lab.ehashBuckets)
+    : [process.execPath, childArgv(exec)];
   const out = options.labOutput ?? 'inherit';
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, childArgv(exec), {
+    const child = spawn(command, args, {
       stdio: ['pipe', out === 'stderr' ? 'pipe' : out, 'inherit', 'pipe'],
       detached: true,
     });

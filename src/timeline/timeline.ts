@@ -53,7 +53,15 @@ export class Timeline {
   private eventListeners = new Set<(e: ActorEvent) => void>();
   readonly sampleTimes: number[] = [];
 
+  private frozen = false;
+
+  /** From now on (the lab's teardown), nothing more is recorded. */
+  freeze(): void {
+    this.frozen = true;
+  }
+
   record(event: ActorEvent): void {
+    if (this.frozen) return;
     this.events.push(event);
     for (const fn of this.eventListeners) fn(event);
   }

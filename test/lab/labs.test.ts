@@ -41,6 +41,44 @@ const CLAIMS: Record<string, (lab: LabResult) => void> = {
     expect(statesOf(lab, 'server')).not.toContain('LAST_ACK');
     expect(statesOf(lab, 'client')).toContain('FIN_WAIT2');
   },
+  'fin-wait-1': (lab) => {
+    const fw1 = lab.sockets.find((s) => s.name === 'client')!.states.find((s) => s.state === 'FIN_WAIT1')!;
+    expect(fw1.untilMs - fw1.atMs).toBeGreaterThanOrEqual(300);
+    expect(fw1.lastTimer?.kind).toBe('persist');
+  },
+  closing: (lab) => {
+    expect(statesOf(lab, 'client')).toEqual(expect.arrayContaining(['FIN_WAIT1', 'CLOSING', 'TIME_WAIT']));
+    expect(statesOf(lab, 'server')).toEqual(expect.arrayContaining(['FIN_WAIT2', 'TIME_WAIT']));
+  },
+  'last-ack': (lab) => {
+    expect(statesOf(lab, 'server')).toEqual(expect.arrayContaining(['CLOSE_WAIT', 'LAST_ACK', 'CLOSED']));
+    expect(statesOf(lab, 'client').at(-1)).toBe('TIME_WAIT');
+  },
+  'syn-sent': (lab) => {
+    const late = lab.sockets.find((s) => s.name === 'late')!;
+    expect(late.states.map((s) => s.state)).toEqual(['SYN_SENT']);
+    expect(late.states[0]!.lastTimer).toMatchObject({ kind: 'retransmit' });
+    expect(late.states[0]!.lastTimer!.retries).toBeGreaterThanOrEqual(1);
+  },
+  'syn-recv': (lab) => {
+    expect(statesOf(lab, 'client')).toEqual(['ESTABLISHED']);
+    expect(statesOf(lab, 'server')).toEqual(['SYN_RECV']);
+  },
+  'orphan-fin-wait2': (lab) => {
+    const fw2 = lab.sockets.find((s) => s.name === 'client')!.states.find((s) => s.state === 'FIN_WAIT2')!;
+    // tcp_fin_timeout is 2 s in the lab's namespace: the orphan lasts about that long, not 60 s.
+    expect(fw2.untilMs - fw2.atMs).toBeGreaterThan(1500);
+    expect(fw2.untilMs - fw2.atMs).toBeLessThan(4000);
+    expect(statesOf(lab, 'client').at(-1)).toBe('CLOSED');
+  },
+  'stale-syn': (lab) => {
+    expect(lab.expectations.map((x) => x.text)).toEqual(expect.arrayContaining(['counter Tcp.OutRsts to rise by at least 1 within 1000 ms']));
+  },
+  'self-connect': (lab) => {
+    const self = lab.sockets.find((s) => s.name === 'self')!;
+    expect(self.local).toBe(self.remote);
+    expect(self.states.map((s) => s.state)).toContain('ESTABLISHED');
+  },
   reset: (lab) => {
     expect(statesOf(lab, 'client')).not.toContain('TIME_WAIT');
     expect(statesOf(lab, 'server')).not.toContain('TIME_WAIT');

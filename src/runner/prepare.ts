@@ -1,0 +1,55 @@
+// Before a lab runs: is everything it needs here, and, inside its private namespace, loopback
+// up and the lab's sysctls written. Sysctls are only ever written inside a namespace tcplab made.
+
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import type { LabDefinition, Need } from '../lab/define.js';
+
+const PROGRAM: Record<Exclude<Need, 'netns'>, { program: string; pkg: string }> = {
+  nft: { program: 'nft', pkg: 'nftables' },
+  hping3: { program: 'hping3', pkg: 'hping3' },
+};
+
+function installed(program: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${program}`]).status === 0;
+}
+
+/** Why the lab cannot run here (one line, with what to do), or undefined. */
+export function missingNeed(def: LabDefinition, network: 'netns' | 'host', netnsReason?: string): string | undefined {
+  const needs = new Set(def.options.needs ?? []);
+  if (def.options.sysctls && Object.keys(def.options.sysctls).length > 0) needs.add('netns');
+  for (const need of needs) {
+    switch (need) {
+      case 'netns':
+        if (network !== 'netns') {
+          return `needs a private network namespace (it changes sysctls or drops packets), and ${netnsReason ?? 'this run uses the host\'s loopback (--no-netns)'}`;
+        }
+        break;
+      case 'nft':
+      case 'hping3': {
+        const { program, pkg } = PROGRAM[need];
+        if (!installed(program)) return `needs \`${program}\`, which is not installed (apt-get install ${pkg})`;
+        break;
+      }
+      default: {
+        const never: never = need;
+        throw new TypeError(`unknown need ${String(never)}`);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Inside the lab's fresh namespace: loopback up, then the lab's sysctls. */
+export function prepareNamespace(def: LabDefinition): void {
+  const up = spawnSync('ip', ['link', 'set', 'lo', 'up'], { encoding: 'utf8' });
+  if (up.status !== 0) throw new Error(`could not bring up loopback in the lab's namespace: ${(up.stderr || up.error?.message || '').trim()}`);
+  for (const [key, value] of Object.entries(def.options.sysctls ?? {})) {
+    if (!/^net\.[a-z0-9_.]+$/.test(key)) throw new TypeError(`sysctl \`${key}\` is not a network sysctl; a lab may only set net.* in its own namespace`);
+    try {
+      writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, `${value}\n`);
+    } catch (err) {
+      throw new Error(`could not set ${key}=${value} in the lab's namespace: ${(err as Error).message}`);
+    }
+  }
+}
