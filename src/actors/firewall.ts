@@ -20,6 +20,13 @@ export class Firewall {
     this.ready = true;
   }
 
+  /** Removes every drop rule of the lab. */
+  async clear(): Promise<void> {
+    if (!this.ready) return;
+    const r = await this.commands.run('nft', ['flush', 'chain', 'inet', TABLE, 'input']);
+    if (r.code !== 0) throw new Error(`nft could not remove the drop rules: ${r.stderr.trim().split('\n')[0]}`);
+  }
+
   async teardown(): Promise<void> {
     if (this.ready) await this.commands.run('nft', ['delete', 'table', 'inet', TABLE]).catch(() => undefined);
   }

@@ -28,9 +28,12 @@ async function list(json: boolean): Promise<void> {
     return;
   }
   const width = Math.max(...rows.map((r) => r.name.length));
+  const room = Math.max(20, (process.stdout.isTTY ? process.stdout.columns : 100) - width - 13);
   for (const r of rows) {
-    const first = r.explain.split(/(?<=[.:])\s/)[0]!;
-    process.stdout.write(`${r.name.padEnd(width)}  ${r.topic.padEnd(9)}  ${first}${r.long ? ' (long)' : ''}\n`);
+    let first = r.explain.split(/(?<=\.)\s/)[0]!;
+    if (r.long) first = `(long) ${first}`;
+    if (first.length > room) first = `${first.slice(0, room - 1)}…`;
+    process.stdout.write(`${r.name.padEnd(width)}  ${r.topic.padEnd(9)}  ${first}\n`);
   }
 }
 
@@ -41,6 +44,7 @@ async function run(cmd: Extract<Command, { kind: 'run' }>): Promise<number> {
   const plan = networkPlan(cmd.netns);
   if (plan.network === 'host' && cmd.netns) process.stderr.write(`tcplab: ${plan.reason}; labs run on the host's loopback\n`);
   const started = Date.now();
+  const showProgress = !cmd.json && process.stderr.isTTY === true;
   const results: LabResult[] = [];
   let interrupted: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -54,9 +58,11 @@ async function run(cmd: Extract<Command, { kind: 'run' }>): Promise<number> {
       if (interrupted) break;
       const result = await runLab(lab, {
         family: cmd.family, observer: cmd.observer, labOutput: cmd.json ? 'stderr' : 'inherit', netns: cmd.netns,
+        ...(showProgress ? { onProgress: (t: string) => process.stderr.write(`\r\x1b[K${lab.name}: ${t}`) } : {}),
         ...(cmd.periodMs !== undefined ? { periodMs: cmd.periodMs } : {}),
         ...(cmd.timeoutMs !== undefined ? { timeoutMs: cmd.timeoutMs } : {}),
       });
+      if (showProgress) process.stderr.write('\r\x1b[K');
       results.push(result);
       if (!cmd.json) process.stdout.write(formatLab(result) + '\n\n');
     }

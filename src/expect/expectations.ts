@@ -28,7 +28,12 @@ export interface ExpectationEnv {
   /** The namespace's TCP counters now, and as they were when the lab began. */
   counters(): Promise<Counters>;
   countersAtStart: Counters;
+  /** Tells the user what a long wait (over 3 s) is waiting for, about once a second. */
+  progress?(text: string): void;
 }
+
+/** Waits longer than this report progress. */
+const LONG_WAIT_MS = 3000;
 
 type Verdict = { ok: true; observed: string } | { ok: false; observed: string } | undefined;
 
@@ -44,7 +49,12 @@ export class Expectations {
   }
 
   /** Calls `check` after every sample until it returns a verdict or the deadline passes. */
-  private untilSample(deadlineMs: number, check: (s: Sample | undefined) => Verdict, onTimeout: () => string): Promise<{ ok: boolean; observed: string }> {
+  private untilSample(
+    deadlineMs: number,
+    check: (s: Sample | undefined) => Verdict,
+    onTimeout: () => string,
+    waiting?: () => string,
+  ): Promise<{ ok: boolean; observed: string }> {
     const { timeline } = this.env;
     return new Promise((resolve) => {
       let done = false;
@@ -53,8 +63,14 @@ export class Expectations {
         done = true;
         off();
         clearTimeout(guard);
+        clearInterval(ticker);
         resolve(v);
       };
+      const ticker = setInterval(() => {
+        const left = Math.max(0, Math.round((deadlineMs - this.env.now()) / 1000));
+        if (waiting && this.env.progress) this.env.progress(`${waiting()} (gives up in ${left} s)`);
+      }, 1000);
+      if (deadlineMs - this.env.now() <= LONG_WAIT_MS || !waiting) clearInterval(ticker);
       const off = timeline.onSample((s) => {
         const v = check(s);
         if (v) finish(v);
@@ -77,6 +93,14 @@ export class Expectations {
     return histories.length > 0 ? 'CLOSED' : undefined;
   }
 
+  /** `TIME_WAIT, timewait timer 42 s left`: the socket's latest state and kernel timer. */
+  private nowText(actor: ActorRef): string {
+    const span = this.env.timeline.historiesOf(actor).find((h) => h.present)?.states.at(-1);
+    if (!span) return this.currentState(actor) ?? 'not in the table';
+    const t = span.lastTimer;
+    return t ? `${span.state}, ${t.kind} timer ${Math.round(t.remainingMs / 1000)} s left` : span.state;
+  }
+
   private reach(actor: ActorRef, state: TcpState, within: number, fromMs: number): Promise<{ ok: boolean; observed: string; atMs: number }> {
     let atMs = Number.NaN;
     const deadline = fromMs + within;
@@ -89,6 +113,7 @@ export class Expectations {
         return { ok: true, observed: `${state} at ${ms(s.atMs)} ms` };
       },
       () => describeSpans(spansBetween(this.env.timeline, actor, fromMs)),
+      () => `${this.env.timeline.describe(actor).split(' ')[0]} waits for ${state}: now ${this.nowText(actor)}`,
     ).then((v) => ({ ...v, atMs }));
   }
 
@@ -233,6 +258,11 @@ export class Expectations {
           ok ? `${have.length} bytes, identical` : have.length !== want.length ? `${have.length} bytes` : `${have.length} bytes differing at offset ${firstDifference(have, want)}`);
       },
     };
+  }
+
+  /** The states observed so far for a socket, in order (CLOSED once it left the table). */
+  statesOf(target: LabSocket | LabListener | LabRequest): { state: TcpState; atMs: number; untilMs: number }[] {
+    return spansBetween(this.env.timeline, actorOf(target), 0).map((s) => ({ state: s.state, atMs: s.atMs, untilMs: s.untilMs }));
   }
 
   /** A plain assertion made by the script, recorded and failing like the others. */

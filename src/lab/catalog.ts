@@ -11,6 +11,13 @@ export const LAB_DIR = path.join(PACKAGE_ROOT, 'lab');
 /** Topics in the order of the connection's life. */
 const TOPIC_ORDER = ['handshake', 'close', 'reset'];
 
+/** Labs within a topic, in the order of the state machine; others follow by name. */
+const LAB_ORDER = [
+  'handshake', 'syn-sent', 'syn-recv', 'stale-syn', 'self-connect', 'refused',
+  'half-close', 'active-close', 'close-wait-leak', 'fin-wait-1', 'last-ack', 'closing', 'orphan-fin-wait2', 'time-wait-2msl',
+  'reset',
+];
+
 export interface CatalogEntry {
   name: string;
   topic: string;
@@ -32,7 +39,8 @@ export function builtinLabs(): CatalogEntry[] {
     }
   }
   const rank = (t: string) => (TOPIC_ORDER.includes(t) ? TOPIC_ORDER.indexOf(t) : TOPIC_ORDER.length);
-  return entries.sort((a, b) => rank(a.topic) - rank(b.topic) || a.topic.localeCompare(b.topic));
+  const order = (n: string) => (LAB_ORDER.includes(n) ? LAB_ORDER.indexOf(n) : LAB_ORDER.length);
+  return entries.sort((a, b) => rank(a.topic) - rank(b.topic) || a.topic.localeCompare(b.topic) || order(a.name) - order(b.name) || a.name.localeCompare(b.name));
 }
 
 export function findBuiltinLab(name: string): CatalogEntry | undefined {

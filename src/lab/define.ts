@@ -170,6 +170,8 @@ export interface LabContext {
   readonly network: 'netns' | 'host';
   /** Adds an nftables rule to the lab namespace's input hook, e.g. `tcp dport 80 drop`. */
   drop(rule: string): Promise<void>;
+  /** Removes every drop rule added by `drop()`. */
+  stopDropping(): Promise<void>;
   /** Runs a program inside the lab's namespace and waits for it (time limit 10 s). */
   exec(program: string, args: string[]): Promise<CommandResult>;
   /** Starts a listener with this backlog in another process that never accepts. */
@@ -180,6 +182,8 @@ export interface LabContext {
    * what was seen; fails the lab at this line when `ok` is false.
    */
   check(ok: boolean, text: string, observed: string): void;
+  /** The states observed so far for a socket, in order, with first and last sample times (ms). */
+  statesOf(socket: LabSocket | LabListener | LabRequest): { state: TcpState; atMs: number; untilMs: number }[];
   /** Adds a line to the lab's timeline (shown in reports). */
   note(text: string): void;
   /** Ends the lab as skipped, with a one-line reason. */

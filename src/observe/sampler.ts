@@ -36,12 +36,14 @@ export class Sampler {
       const startedMs = this.now();
       try {
         // Nothing of the lab's exists yet: an empty port set would mean the whole table.
-        const rows = this.ports.size === 0 ? [] : await this.observer.sample(this.ports);
-        const endedMs = this.now();
-        this.count += 1;
-        // The table is as of some moment in [startedMs, endedMs]: the end is the only time at which
-        // the row is known to have existed, so that is when it counts as seen.
-        this.deliver({ startedMs, atMs: endedMs, rows });
+        if (this.ports.size > 0) {
+          const rows = await this.observer.sample(this.ports);
+          const endedMs = this.now();
+          this.count += 1;
+          // The table is as of some moment in [startedMs, endedMs]: the end is the only time at
+          // which the row is known to have existed, so that is when it counts as seen.
+          this.deliver({ startedMs, atMs: endedMs, rows });
+        }
       } catch (err) {
         this.failure = err as Error;
         this.running = false;
@@ -56,7 +58,7 @@ export class Sampler {
   /** Resolves after the next complete sample (one that starts after this call). */
   async next(): Promise<void> {
     const target = this.count + 2;
-    while (this.running && this.count < target) {
+    while (this.running && this.count < target && this.ports.size > 0) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }

@@ -17,7 +17,14 @@ async function main(): Promise<void> {
   process.stdin.on('error', () => abort.abort('parent gone'));
   process.stdin.resume();
   const def = await loadLabFile(options.file);
-  const result: LabResult = await executeLab(def, { ...options, signal: abort.signal });
+  const progress = (text: string) => {
+    try {
+      writeSync(RESULT_FD, JSON.stringify({ type: 'progress', text }) + '\n');
+    } catch {
+      // the parent is gone; the lab stops on stdin's end
+    }
+  };
+  const result: LabResult = await executeLab(def, { ...options, signal: abort.signal, progress });
   writeSync(RESULT_FD, JSON.stringify({ type: 'result', result }) + '\n');
   process.stdin.destroy();
 }

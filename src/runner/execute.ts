@@ -29,6 +29,8 @@ export interface ExecuteOptions {
   netnsReason?: string;
   /** Aborts the lab from outside (SIGTERM, parent gone). */
   signal?: AbortSignal;
+  /** Receives progress lines of long waits. */
+  progress?: (text: string) => void;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -38,6 +40,8 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
   if (missing) return skippedResult(def, options, missing);
   if (options.network === 'netns') prepareNamespace(def);
   const countersAtStart = await readCounters();
+  // One read before the clock starts: the first one pays for the thread pool and the JIT.
+  await createObserver(options.observer, options.periodMs).sample(new Set([1])).catch(() => undefined);
   const t0 = performance.now();
   const now = () => performance.now() - t0;
   const timeline = new Timeline();
@@ -58,6 +62,7 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     observerFailure: () => sampler.failure,
     counters: readCounters,
     countersAtStart,
+    ...(options.progress ? { progress: options.progress } : {}),
   });
 
   const context: LabContext = {
@@ -70,11 +75,13 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     expect: (target) => expectations.for(target),
     expectCounter: (name) => expectations.counter(name),
     check: (ok, text, observed) => expectations.check(ok, text, observed),
+    statesOf: (target) => expectations.statesOf(target),
     network: options.network,
     drop: (rule) => {
       if (options.network !== 'netns') throw new LabSkip('drops packets, which tcplab only does inside its own network namespace');
       return stage.firewall.drop(rule);
     },
+    stopDropping: () => stage.firewall.clear(),
     exec: (program, args) => stage.commands.run(program, args),
     blockedListener: ({ backlog }) => stage.commands.blockedListener(stage.host, backlog),
     note: (text) => timeline.record({ kind: 'note', atMs: now(), text, where: callSite() }),

@@ -19,6 +19,8 @@ export interface RunOptions {
   labOutput?: 'inherit' | 'stderr' | 'ignore';
   /** Run each lab in a private network namespace where possible (default true). */
   netns?: boolean;
+  /** Progress lines of long waits (a countdown read from the kernel's timers). */
+  onProgress?: (text: string) => void;
 }
 
 /** Where labs will run, and why not in a namespace when they cannot. */
@@ -98,7 +100,15 @@ export function runLab(lab: LabToRun, options: RunOptions): Promise<LabResult> {
     if (out === 'stderr') child.stdout!.pipe(process.stderr, { end: false });
     let text = '';
     (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8');
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: string) => (text += d));
+    let seen = 0;
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: string) => {
+      text += d;
+      for (let nl = text.indexOf('\n', seen); nl !== -1; nl = text.indexOf('\n', seen)) {
+        const line = text.slice(seen, nl);
+        seen = nl + 1;
+        if (line.startsWith('{"type":"progress"')) options.onProgress?.((JSON.parse(line) as { text: string }).text);
+      }
+    });
     child.stdin!.on('error', () => {});
     const hard = setTimeout(() => {
       try {
@@ -110,7 +120,7 @@ export function runLab(lab: LabToRun, options: RunOptions): Promise<LabResult> {
     child.on('close', (code, signal) => {
       clearTimeout(hard);
       running.delete(child);
-      const line = text.split('\n').find((l) => l.startsWith('{'));
+      const line = text.split('\n').find((l) => l.startsWith('{"type":"result"') || l.startsWith('{"type":"error"'));
       const message = line ? (JSON.parse(line) as { type: string; result?: LabResult; message?: string }) : undefined;
       if (message?.type === 'result' && message.result) return resolve(message.result);
       const why = message?.type === 'error'

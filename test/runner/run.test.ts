@@ -23,7 +23,8 @@ function portsOf(stdout: string): number[] {
 
 /** Starts the CLI on a fixture lab and resolves once the lab printed READY port=N. */
 function startHolding(file: string) {
-  const child = spawn(process.execPath, [CLI, 'run', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // On the host's loopback, so that the host's own socket table shows the lab's sockets.
+  const child = spawn(process.execPath, [CLI, 'run', '--no-netns', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const ready = new Promise<number>((resolve, reject) => {
     child.stdout.on('data', (d) => {
@@ -40,14 +41,14 @@ function startHolding(file: string) {
 
 describe('leaving nothing behind', () => {
   it('after a failed expectation', async () => {
-    const r = await tcplab(['run', 'test/fixtures/labs/wrong.lab.ts', '--json']);
+    const r = await tcplab(['run', '--no-netns', 'test/fixtures/labs/wrong.lab.ts', '--json']);
     expect(r.code).toBe(1);
     for (const port of portsOf(r.stdout)) expect(liveSocketsOnPort(port)).toEqual([]);
     expect(processesMatching('wrong.lab.ts')).toEqual([]);
   });
 
   it('after the script throws', async () => {
-    const r = await tcplab(['run', 'test/fixtures/labs/throws.lab.ts', '--json']);
+    const r = await tcplab(['run', '--no-netns', 'test/fixtures/labs/throws.lab.ts', '--json']);
     expect(r.code).toBe(1);
     for (const port of portsOf(r.stdout)) expect(liveSocketsOnPort(port)).toEqual([]);
   });

@@ -1,0 +1,139 @@
+// The tour's own words in English and Chinese: headings, ladder labels, notes and legends.
+// The labs' dialogues and explanations are in script-en.ts and script-zh.ts.
+
+export type Lang = 'en' | 'zh';
+
+export interface Words {
+  data: string;
+  probe: string;
+  fillsWindow: string;
+  rest: string;
+  windowZero: string;
+  windowOpens: string;
+  again: (segment: string, n: number) => string;
+  forged: string;
+  noSocket: string;
+  auto: string;
+  finQueued: string;
+  finTimeout: string;
+  timeWaitOver: string;
+  noConnection: string;
+  nothingToDraw: string;
+  sameSocket: string;
+  legendImplied: string;
+  legendInferred: string;
+  alsoHere: (list: string) => string;
+  step: (n: number, of: number) => string;
+  kernelDid: (observer: string, resolutionMs: string) => string;
+  ladder: string;
+  seenHere: string;
+  tooBrief: string;
+  newHere: string;
+  skipped: string;
+  failed: string;
+  passed: string;
+  whatToDo: string;
+  notInstalled: (name: string) => string;
+  diagramTitle: string;
+  diagramLegend: string;
+  checklist: (n: number, of: number) => string;
+  closedRule: string;
+  timeWaitWait: (long: boolean, waited: boolean) => string;
+  otherTransitions: string;
+  totalTime: (seconds: string) => string;
+}
+
+const EN: Words = {
+  data: 'data',
+  probe: 'window probe',
+  fillsWindow: 'data, until window 0',
+  rest: 'the rest of the data',
+  windowZero: 'ACK, window 0',
+  windowOpens: 'ACK, window opens',
+  again: (segment, n) => `${segment} again (#${n})`,
+  forged: 'SYN (old, forged)',
+  noSocket: 'RST: no such connection',
+  auto: 'FIN (Node ends it)',
+  finQueued: 'FIN queued behind data',
+  finTimeout: 'fin timeout: dropped, no segment',
+  timeWaitOver: '2MSL over: gone, no segment',
+  noConnection: 'no connection handed out',
+  nothingToDraw: '(no connection to draw in this lab)',
+  sameSocket: '(same socket)',
+  legendImplied: '(STATE): implied by the segments, too brief to be sampled; ~: estimated time',
+  legendInferred: 'Segments are inferred from the steps and the states, not captured.',
+  alsoHere: (list) => `Also in this lab: ${list}`,
+  step: (n, of) => `Step ${n} of ${of}`,
+  kernelDid: (observer, res) => `What the kernel did (${observer}, a sample every ${res} ms):`,
+  ladder: 'Ladder (time in ms):',
+  seenHere: 'States seen here:',
+  tooBrief: 'Passed through too fast to be sampled:',
+  newHere: 'new in the tour',
+  skipped: 'SKIPPED',
+  failed: 'FAILED',
+  passed: 'passed',
+  whatToDo: 'What to do:',
+  notInstalled: (name) => `this installation has no lab \`${name}\`; reinstall tcplab or update it`,
+  diagramTitle: 'The TCP state diagram (RFC 793, figure 6) as this machine showed it:',
+  diagramLegend: '[x] observed here   [ ] not observed   solid: transition seen   dotted: not seen',
+  checklist: (n, of) => `${n} of ${of} states observed on this machine`,
+  closedRule: 'CLOSED counts when a socket seen before left the table.',
+  timeWaitWait: (long, waited) =>
+    waited ? 'TIME_WAIT was waited out to the end (2MSL).' : long ? 'TIME_WAIT was not waited out.' : 'TIME_WAIT is seen, not waited out: run `tcplab tour --long` to wait the 60 s.',
+  otherTransitions: 'Also seen, between two samples (a reset, a timeout, or states too brief):',
+  totalTime: (s) => `The tour took ${s} s.`,
+};
+
+const ZH: Words = {
+  data: '数据',
+  probe: '窗口探测',
+  fillsWindow: '数据，直到窗口为 0',
+  rest: '剩下的数据',
+  windowZero: 'ACK，窗口 0',
+  windowOpens: 'ACK，窗口打开',
+  again: (segment, n) => `${segment} 重传 #${n}`,
+  forged: 'SYN（伪造的旧 SYN）',
+  noSocket: 'RST：没有这个连接',
+  auto: 'FIN（Node 自动关闭）',
+  finQueued: 'FIN 排在未发数据之后',
+  finTimeout: 'fin 超时：直接丢弃，不发报文',
+  timeWaitOver: '2MSL 到期：消失，不发报文',
+  noConnection: '没有交出任何连接',
+  nothingToDraw: '（这个实验没有可画的连接）',
+  sameSocket: '（同一个套接字）',
+  legendImplied: '(状态)：由报文推断，太短暂，没被采样到；~：估计的时间',
+  legendInferred: '报文是根据步骤和状态推断出来的，不是抓包得到的。',
+  alsoHere: (list) => `这个实验里还有：${list}`,
+  step: (n, of) => `第 ${n} 步，共 ${of} 步`,
+  kernelDid: (observer, res) => `内核做了什么（${observer}，每 ${res} ms 采样一次）：`,
+  ladder: '时序图（时间单位 ms）：',
+  seenHere: '这里观察到的状态：',
+  tooBrief: '一闪而过、没被采样到：',
+  newHere: '本次导览中第一次出现',
+  skipped: '跳过',
+  failed: '失败',
+  passed: '通过',
+  whatToDo: '怎么办：',
+  notInstalled: (name) => `这个安装里没有实验 \`${name}\`；请重新安装或升级 tcplab`,
+  diagramTitle: 'TCP 状态图（RFC 793 图 6），以及本机观察到的部分：',
+  diagramLegend: '[x] 已观察到  [ ] 未观察到  实线：见过的转换  虚线：没见过',
+  checklist: (n, of) => `本机观察到 ${n} / ${of} 个状态`,
+  closedRule: 'CLOSED 的判定：之前见过的套接字从表中消失。',
+  timeWaitWait: (long, waited) =>
+    waited ? 'TIME_WAIT 已经完整等完（2MSL）。' : long ? 'TIME_WAIT 没有等完。' : 'TIME_WAIT 只是看到了，没有等完：运行 `tcplab tour --long` 等满 60 秒。',
+  otherTransitions: '两次采样之间还看到（RST、超时，或太短暂的中间状态）：',
+  totalTime: (s) => `导览用时 ${s} 秒。`,
+};
+
+export function wordsFor(lang: Lang): Words {
+  switch (lang) {
+    case 'en':
+      return EN;
+    case 'zh':
+      return ZH;
+    default: {
+      const never: never = lang;
+      return never;
+    }
+  }
+}
