@@ -18,3 +18,4 @@ export type {
 } from './lab/define.js';
 export { TCP_STATES, type TcpState } from './states.js';
 export type { LabResult, LabStatus, SocketJson, StateJson, EventJson } from './runner/result.js';
+export * from './lock/index.js';

@@ -15,6 +15,6 @@ export default lab('self-connect', {
   const port = await unusedPort();
   const self = await connect({ port }, { name: 'self', localPort: port });
   check(self.local === self.remote, 'the socket to be connected to itself', `${self.local} -> ${self.remote}`);
-  await expect(self).toFollowPath(['SYN_SENT?', 'SYN_RECV?', 'ESTABLISHED'], { within: 500 });
+  await expect(self).toFollowPath(['SYN_SENT?', 'SYN_RECV?', 'ESTABLISHED'], { since: 'start', within: 500 });
   await expect(self).toStay('ESTABLISHED', 50);
 });

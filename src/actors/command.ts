@@ -2,7 +2,7 @@
 // each start is a recorded step, and every one still running is killed at teardown.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { BlockedListener, CommandResult } from '../lab/define.js';
+import type { BlockedListener, CommandResult, StartedProcess, StartOptions } from '../lab/define.js';
 import type { ActorHooks, ActorRef } from './events.js';
 import { callSite } from './where.js';
 
@@ -53,6 +53,69 @@ export class Commands {
     });
   }
 
+  start(program: string, args: string[], options: StartOptions): Promise<StartedProcess> {
+    const where = callSite();
+    const ref = this.actor(options.name ?? program);
+    const timeoutMs = options.timeoutMs ?? 5000;
+    this.hooks.record({ kind: 'step', atMs: this.hooks.now(), actor: ref, action: 'start', where, detail: [program, ...args].join(' ') });
+    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(options.cwd ? { cwd: options.cwd } : {}) });
+    this.children.add(child);
+    let output = '';
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.on('close', (code, signal) => {
+        this.children.delete(child);
+        this.hooks.record({ kind: 'node', atMs: this.hooks.now(), actor: ref, event: 'close', detail: signal ? `killed by ${signal}` : `exit ${code}` });
+        resolve({ code, signal });
+      });
+    });
+    const handle: StartedProcess = {
+      get pid() {
+        return child.pid!;
+      },
+      get output() {
+        return output;
+      },
+      signal: (sig) => {
+        this.hooks.record({ kind: 'step', atMs: this.hooks.now(), actor: ref, action: 'signal', where: callSite(), detail: sig });
+        child.kill(sig);
+      },
+      stop: () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGCONT');
+          child.kill('SIGTERM');
+          const hard = setTimeout(() => child.kill('SIGKILL'), 2000);
+          void exited.then(() => clearTimeout(hard));
+        }
+        return exited;
+      },
+      exited: () => exited,
+    };
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(Object.assign(new Error(`${program} did not print a line matching ${options.ready} within ${timeoutMs} ms; it printed: ${output.trim().split('\n').slice(-3).join(' | ') || 'nothing'}`), { where }));
+      }, timeoutMs);
+      const onData = (d: Buffer) => {
+        output += d.toString();
+        if (options.ready.test(output)) {
+          clearTimeout(timer);
+          resolve(handle);
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.on('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        this.children.delete(child);
+        reject(Object.assign(new Error(`${program}: ${err.code === 'ENOENT' ? 'not installed' : err.message}`), { where }));
+      });
+      void exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(Object.assign(new Error(`${program} exited (${signal ?? `code ${code}`}) before it was ready; it printed: ${output.trim().split('\n').slice(-3).join(' | ') || 'nothing'}`), { where }));
+      });
+    });
+  }
+
   blockedListener(host: string, backlog: number): Promise<BlockedListener> {
     const where = callSite();
     const ref = this.actor('blocked');
@@ -79,6 +142,7 @@ export class Commands {
     await Promise.all([...this.children].map((child) => new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('close', () => resolve());
+      child.kill('SIGCONT');
       child.kill('SIGKILL');
     })));
   }

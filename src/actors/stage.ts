@@ -23,6 +23,8 @@ export class Stage {
   readonly listeners: ActorListener[] = [];
   readonly clients: ActorSocket[] = [];
   readonly ports = new Set<number>();
+  /** Told whenever a port joins `ports` (the trace observer narrows its kernel filter). */
+  onPorts: ((ports: ReadonlySet<number>) => void) | undefined;
   readonly commands: Commands;
   readonly firewall: Firewall;
 
@@ -34,6 +36,12 @@ export class Stage {
     this.firewall = new Firewall(this.commands);
   }
 
+  private addPort(port: number): void {
+    if (this.ports.has(port)) return;
+    this.ports.add(port);
+    this.onPorts?.(this.ports);
+  }
+
   get host(): string {
     return FAMILY_HOST[this.family];
   }
@@ -42,8 +50,8 @@ export class Stage {
     return {
       ...this.hooks,
       bind: (actor, local, remote) => {
-        this.ports.add(local.port);
-        if (remote) this.ports.add(remote.port);
+        this.addPort(local.port);
+        if (remote) this.addPort(remote.port);
         this.hooks.bind(actor, local, remote);
       },
     };
@@ -63,7 +71,8 @@ export class Stage {
     }
     const ref: ActorRef = { name: this.names.take(options.name ?? 'client'), role: 'client' };
     const hooks = this.watchingHooks();
-    this.ports.add(port);
+    this.addPort(port);
+    if (options.localPort !== undefined) this.addPort(options.localPort);
     const socket = new net.Socket({ allowHalfOpen: options.allowHalfOpen ?? false });
     const actor = new ActorSocket(socket, ref, hooks, !(options.paused ?? false));
     this.clients.push(actor);

@@ -13,7 +13,7 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'list'; json: boolean }
-  | { kind: 'run'; labs: string[]; all: boolean; long: boolean; json: boolean; netns: boolean; observer: ObserverName; family: Family; periodMs?: number; timeoutMs?: number };
+  | { kind: 'run'; labs: string[]; all: boolean; long: boolean; json: boolean; netns: boolean; observer: ObserverName | 'auto'; family: Family; periodMs?: number; timeoutMs?: number };
 
 const FAMILIES: readonly Family[] = ['4', '6', 'mapped'];
 
@@ -66,9 +66,9 @@ export function parseCommand(argv: string[]): Command {
       if (rest.length > 0) throw new UsageError(`\`list\` takes no arguments, got \`${rest.join(' ')}\``);
       return { kind: 'list', json: values.json ?? false };
     case 'run': {
-      const observer = values.observer ?? 'proc';
-      if (!(OBSERVER_NAMES as readonly string[]).includes(observer)) {
-        throw new UsageError(`unknown observer \`${observer}\`; expected one of ${OBSERVER_NAMES.join(', ')}`);
+      const observer = values.observer ?? 'auto';
+      if (observer !== 'auto' && !(OBSERVER_NAMES as readonly string[]).includes(observer)) {
+        throw new UsageError(`unknown observer \`${observer}\`; expected one of auto, ${OBSERVER_NAMES.join(', ')}`);
       }
       const family = values.family ?? '4';
       if (!(FAMILIES as readonly string[]).includes(family)) {
@@ -80,7 +80,7 @@ export function parseCommand(argv: string[]): Command {
       const timeoutMs = positiveNumber('timeout', values.timeout);
       return {
         kind: 'run', labs: rest, all: values.all ?? false, long: values.long ?? false, json: values.json ?? false, netns: !values['no-netns'],
-        observer: observer as ObserverName, family: family as Family,
+        observer: observer as ObserverName | 'auto', family: family as Family,
         ...(periodMs !== undefined ? { periodMs } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       };
     }

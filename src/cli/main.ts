@@ -7,6 +7,7 @@ import path from 'node:path';
 import { builtinLabs, PACKAGE_ROOT } from '../lab/catalog.js';
 import { loadLabFile } from '../lab/load.js';
 import { observerUnavailable } from '../observe/create.js';
+import type { ObserverName } from '../observe/observer.js';
 import { relativeFile } from '../actors/where.js';
 import { formatLab, formatSummary } from '../report/human.js';
 import { jsonReport } from '../report/json.js';
@@ -37,9 +38,18 @@ async function list(json: boolean): Promise<void> {
   }
 }
 
+/** `auto`: the kernel's transition stream (with /proc) where this process may trace, /proc elsewhere. */
+function pickObserver(wanted: ObserverName | 'auto'): ObserverName {
+  if (wanted !== 'auto') {
+    const unavailable = observerUnavailable(wanted);
+    if (unavailable) throw new UsageError(unavailable);
+    return wanted;
+  }
+  return observerUnavailable('trace') ? 'proc' : 'trace';
+}
+
 async function run(cmd: Extract<Command, { kind: 'run' }>): Promise<number> {
-  const unavailable = observerUnavailable(cmd.observer);
-  if (unavailable) throw new UsageError(unavailable);
+  const observer = pickObserver(cmd.observer);
   const labs = await resolveLabs(cmd.labs, cmd.all, cmd.long);
   const plan = networkPlan(cmd.netns);
   if (plan.network === 'host' && cmd.netns) process.stderr.write(`tcplab: ${plan.reason}; labs run on the host's loopback\n`);
@@ -57,7 +67,7 @@ async function run(cmd: Extract<Command, { kind: 'run' }>): Promise<number> {
     for (const lab of labs) {
       if (interrupted) break;
       const result = await runLab(lab, {
-        family: cmd.family, observer: cmd.observer, labOutput: cmd.json ? 'stderr' : 'inherit', netns: cmd.netns,
+        family: cmd.family, observer, labOutput: cmd.json ? 'stderr' : 'inherit', netns: cmd.netns,
         ...(showProgress ? { onProgress: (t: string) => process.stderr.write(`\r\x1b[K${lab.name}: ${t}`) } : {}),
         ...(cmd.periodMs !== undefined ? { periodMs: cmd.periodMs } : {}),
         ...(cmd.timeoutMs !== undefined ? { timeoutMs: cmd.timeoutMs } : {}),

@@ -9,8 +9,10 @@ Usage
 
 Options
   --json                 one JSON document on stdout ({ "labs": [...] })
-  --observer <name>      proc (default, reads /proc/net/tcp{,6}), ss (spawns ss -tanoH),
-                         netstat (spawns netstat -tanoW)
+  --observer <name>      auto (default): trace where this user may trace, proc elsewhere;
+                         trace (root: the kernel's own transitions from tracefs, with proc
+                         for TIME_WAIT and request sockets), proc (reads /proc/net/tcp{,6}),
+                         ss (spawns ss -tanoH), netstat (spawns netstat -tanoW)
   --period <ms>          target time between two samples (default: proc 1, ss 5, netstat 10)
   --family <4|6|mapped>  IPv4 127.0.0.1 (default), IPv6 ::1, or v4-mapped ::ffff:127.0.0.1
   --timeout <ms>         per-lab time limit unless the lab sets one (default 10000)

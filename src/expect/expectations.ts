@@ -23,6 +23,8 @@ export interface ExpectationEnv {
   /** `proc, every 1.0 ms`: the observer and its measured resolution. */
   observerText(): string;
   resolutionMs(): number;
+  /** True when the kernel's transitions are traced: no state is too brief to see. */
+  exact: boolean;
   /** An error that stopped the observer, if any. */
   observerFailure(): Error | undefined;
   /** The namespace's TCP counters now, and as they were when the lab began. */
@@ -168,16 +170,18 @@ export class Expectations {
         self.settle(`${who()} to stay in ${state} for ${forMs} ms`, where, v.ok, v.observed);
       },
 
-      async toFollowPath(path: PathStep[], options: WithinOptions = {}): Promise<void> {
+      async toFollowPath(path: PathStep[], options: WithinOptions & { since?: 'now' | 'start' } = {}): Promise<void> {
         const where = callSite();
-        const fromMs = self.env.now();
+        const fromMs = options.since === 'start' ? 0 : self.env.now();
         const within = options.within ?? DEFAULT_WITHIN;
-        const text = `${who()} to follow ${path.join(' -> ')} within ${within} ms`;
+        // With the kernel's own transitions nothing is too brief to see: every step is required.
+        const steps = self.env.exact ? path.map((p) => p.replace(/\?$/, '') as PathStep) : path;
+        const text = `${who()} to follow ${steps.join(' -> ')} within ${within} ms`;
         const observedPath = () => spansBetween(self.env.timeline, actor, fromMs).map((s) => s.state);
         const v = await self.untilSample(
           fromMs + within,
           () => {
-            const m = matchPath(path, observedPath());
+            const m = matchPath(steps, observedPath());
             if (!m) return undefined;
             const missing = m.skipped.length > 0 ? `; ${m.skipped.join(', ')} not observed (resolution ${ms(self.env.resolutionMs())} ms)` : '';
             return { ok: true, observed: `${m.seen.join(' -> ')}${missing}` };
@@ -197,6 +201,16 @@ export class Expectations {
           const hit = spansBetween(self.env.timeline, actor, fromMs).filter((s) => s.state === state);
           self.settle(`${who()} never to reach ${state}`, where, hit.length === 0,
             hit.length === 0 ? `never ${state} (${self.env.timeline.sampleTimes.length} samples)` : describeSpans(hit));
+        });
+      },
+
+      absentAtEnd(): void {
+        const where = callSite();
+        self.deferred.push(() => {
+          const last = spansBetween(self.env.timeline, actor, 0).at(-1);
+          const ok = !last || last.state === 'CLOSED';
+          self.settle(`${who()} to be gone from the socket table when the lab ends`, where, ok,
+            !last ? `never in the table (${self.env.timeline.sampleTimes.length} samples)` : ok ? describeSpans(spansBetween(self.env.timeline, actor, 0)) : `still ${last.state}`);
         });
       },
 

@@ -29,8 +29,8 @@ export interface LabOptions {
   ehashBuckets?: number;
 }
 
-/** A private network namespace, or a program (nft from nftables, hping3). */
-export type Need = 'netns' | 'nft' | 'hping3';
+/** A private network namespace, or a program (nft from nftables, hping3, redis-server). */
+export type Need = 'netns' | 'nft' | 'hping3' | 'redis-server';
 
 /** A state in a path; a trailing `?` marks a state that may be too brief for a polling observer. */
 export type PathStep = TcpState | `${TcpState}?`;
@@ -51,10 +51,15 @@ export interface SocketExpectations {
   toReach(state: TcpState, options?: WithinOptions): Reaching;
   /** The socket is seen in `state` in every sample for `ms`, starting now. */
   toStay(state: TcpState, ms: number): PromiseLike<void>;
-  /** The socket's observed states, from now on, run through `path` in order. */
-  toFollowPath(path: PathStep[], options?: WithinOptions): PromiseLike<void>;
+  /**
+   * The socket's observed states run through `path` in order: from the state it is in now, or
+   * with `since: 'start'` from the beginning of the lab.
+   */
+  toFollowPath(path: PathStep[], options?: WithinOptions & { since?: 'now' | 'start' }): PromiseLike<void>;
   /** Checked when the lab ends: the socket was never seen in `state`. */
   never(state: TcpState): void;
+  /** Checked when the lab ends: the socket is not in the table (left it, or never entered it). */
+  absentAtEnd(): void;
   /** Checked when the lab ends: no row of the socket table ever belonged to this socket. */
   neverInTable(): void;
   /** Node reports an error with this code (ECONNRESET, ECONNREFUSED, ...) on the socket. */
@@ -145,6 +150,28 @@ export interface BlockedListener {
   readonly pid: number;
 }
 
+export interface StartOptions {
+  /** A line of stdout or stderr that says the program is ready. */
+  ready: RegExp;
+  /** How long to wait for it (default 5000 ms). */
+  timeoutMs?: number;
+  /** Name on the timeline (default: the program's name). */
+  name?: string;
+  cwd?: string;
+}
+
+export interface StartedProcess {
+  readonly pid: number;
+  /** Everything it printed so far, stdout and stderr interleaved. */
+  readonly output: string;
+  /** Sends a signal (SIGSTOP and SIGCONT too), recorded on the timeline. */
+  signal(signal: NodeJS.Signals): void;
+  /** Stops it (SIGTERM, then SIGKILL after 2 s) and resolves with its exit code or signal. */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves when it exits by itself or is stopped. */
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
 export interface CommandResult {
   code: number | null;
   stdout: string;
@@ -174,6 +201,11 @@ export interface LabContext {
   stopDropping(): Promise<void>;
   /** Runs a program inside the lab's namespace and waits for it (time limit 10 s). */
   exec(program: string, args: string[]): Promise<CommandResult>;
+  /**
+   * Starts a long-running program inside the lab's namespace (a server, a peer) and resolves
+   * once a line of its output matches `ready`; it is killed when the lab ends, whatever happens.
+   */
+  start(program: string, args: string[], options: StartOptions): Promise<StartedProcess>;
   /** Starts a listener with this backlog in another process that never accepts. */
   blockedListener(options: { backlog: number }): Promise<BlockedListener>;
 

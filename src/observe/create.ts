@@ -6,6 +6,7 @@ import { createNetstatObserver } from './netstat.js';
 import type { Observer, ObserverName } from './observer.js';
 import { createProcObserver } from './proc.js';
 import { createSsObserver } from './ss.js';
+import { traceUnavailable } from './tracefs.js';
 
 export function createObserver(name: ObserverName, periodMs?: number): Observer {
   switch (name) {
@@ -15,6 +16,8 @@ export function createObserver(name: ObserverName, periodMs?: number): Observer 
       return createSsObserver(periodMs);
     case 'netstat':
       return createNetstatObserver(periodMs);
+    case 'trace':
+      throw new TypeError('the trace observer is made with createTraceObserver (it needs its tracefs instance)');
     default: {
       const never: never = name;
       throw new TypeError(`unknown observer ${String(never)}`);
@@ -27,6 +30,7 @@ export const OBSERVER_TOOL: Record<ObserverName, { program: string; pkg: string 
   proc: undefined,
   ss: { program: 'ss', pkg: 'iproute2' },
   netstat: { program: 'netstat', pkg: 'net-tools' },
+  trace: undefined,
 };
 
 function onPath(program: string): boolean {
@@ -44,6 +48,7 @@ function onPath(program: string): boolean {
 
 /** Why this observer cannot run here, or undefined when it can. */
 export function observerUnavailable(name: ObserverName): string | undefined {
+  if (name === 'trace') return traceUnavailable();
   const tool = OBSERVER_TOOL[name];
   if (tool && !onPath(tool.program)) {
     return `the ${name} observer needs \`${tool.program}\`, which is not on PATH; install it (apt-get install ${tool.pkg}) or use --observer proc`;

@@ -3,12 +3,14 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Observer } from './observer.js';
+import type { KernelEvent } from './observer.js';
 import type { SocketRow } from './row.js';
 
 export interface SampleOut {
   startedMs: number;
   atMs: number;
   rows: SocketRow[];
+  kernel?: KernelEvent[];
 }
 
 export class Sampler {
@@ -33,6 +35,8 @@ export class Sampler {
 
   private async run(): Promise<void> {
     while (this.running) {
+      // Kernel events first: they all happened before this sample starts.
+      const kernel = this.observer.drainKernel?.() ?? [];
       const startedMs = this.now();
       try {
         // Nothing of the lab's exists yet: an empty port set would mean the whole table.
@@ -42,7 +46,7 @@ export class Sampler {
           this.count += 1;
           // The table is as of some moment in [startedMs, endedMs]: the end is the only time at
           // which the row is known to have existed, so that is when it counts as seen.
-          this.deliver({ startedMs, atMs: endedMs, rows });
+          this.deliver({ startedMs, atMs: endedMs, rows, ...(kernel.length > 0 ? { kernel } : {}) });
         }
       } catch (err) {
         this.failure = err as Error;

@@ -9,11 +9,12 @@ import { Expectations } from '../expect/expectations.js';
 import { LabFailure, LabSkip, ms } from '../expect/failure.js';
 import type { Family, LabContext, LabDefinition } from '../lab/define.js';
 import { createObserver } from '../observe/create.js';
+import { createTraceObserver, monotonicMs } from '../observe/trace.js';
 import { readCounters } from '../observe/counters.js';
 import type { ObserverName } from '../observe/observer.js';
 import { formatEndpoint } from '../observe/row.js';
 import { Sampler } from '../observe/sampler.js';
-import { Timeline } from '../timeline/timeline.js';
+import { Timeline, type KernelEventRecord } from '../timeline/timeline.js';
 import type { EventJson, LabResult, SocketJson } from './result.js';
 import { locateError } from './locate.js';
 import { missingNeed, prepareNamespace } from './prepare.js';
@@ -29,6 +30,8 @@ export interface ExecuteOptions {
   netnsReason?: string;
   /** Aborts the lab from outside (SIGTERM, parent gone). */
   signal?: AbortSignal;
+  /** The tracefs instance name, for the trace observer. */
+  traceInstance?: string;
   /** Receives progress lines of long waits. */
   progress?: (text: string) => void;
 }
@@ -41,8 +44,10 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
   if (options.network === 'netns') prepareNamespace(def);
   const countersAtStart = await readCounters();
   // One read before the clock starts: the first one pays for the thread pool and the JIT.
-  await createObserver(options.observer, options.periodMs).sample(new Set([1])).catch(() => undefined);
+  const warm = options.observer === 'trace' ? 'proc' : options.observer;
+  await createObserver(warm, options.periodMs).sample(new Set([1])).catch(() => undefined);
   const t0 = performance.now();
+  const monoAtT0 = monotonicMs();
   const now = () => performance.now() - t0;
   const timeline = new Timeline();
   const stage = new Stage(options.family, {
@@ -51,14 +56,18 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     bind: (actor, local, remote) => timeline.bind(actor, local, remote),
     dialing: (actor, target) => timeline.dialing(actor, target),
   });
-  const observer = createObserver(options.observer, options.periodMs);
+  const trace = options.observer === 'trace' ? createTraceObserver(options.traceInstance ?? `tcplab-${process.pid}`, monoAtT0, options.periodMs) : undefined;
+  const observer = trace ?? createObserver(options.observer, options.periodMs);
+  if (trace) stage.onPorts = (ports) => trace.setPorts(ports);
   const sampler = new Sampler(observer, stage.ports, now, (s) => timeline.ingest(s));
-  const observerText = () => `${observer.name}, every ${ms(timeline.resolutionMs())} ms`;
+  const observerText = () =>
+    trace ? `trace, with proc every ${ms(timeline.resolutionMs())} ms` : `${observer.name}, every ${ms(timeline.resolutionMs())} ms`;
   const expectations = new Expectations({
     timeline,
     now,
     observerText,
     resolutionMs: () => timeline.resolutionMs(),
+    exact: trace !== undefined,
     observerFailure: () => sampler.failure,
     counters: readCounters,
     countersAtStart,
@@ -83,6 +92,7 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     },
     stopDropping: () => stage.firewall.clear(),
     exec: (program, args) => stage.commands.run(program, args),
+    start: (program, args, o) => stage.commands.start(program, args, o),
     blockedListener: ({ backlog }) => stage.commands.blockedListener(stage.host, backlog),
     note: (text) => timeline.record({ kind: 'note', atMs: now(), text, where: callSite() }),
     skip: (reason) => {
@@ -126,6 +136,7 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
   }
   await sampler.stop();
   timeline.freeze();
+  trace?.close();
   if (sampler.failure && status === 'passed') fail(new LabFailure(options.file, 'observer', `the ${observer.name} observer failed: ${sampler.failure.message}`));
   await stage.teardown();
 
@@ -144,7 +155,7 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     samples: timeline.sampleTimes.length,
     durationMs: round(now()),
     sockets: socketsJson(timeline),
-    events: timeline.events.map(eventJson),
+    events: [...timeline.events.map(eventJson), ...timeline.kernelEvents.map(kernelEventJson)].sort((a, b) => a.atMs - b.atMs),
     expectations: expectations.records,
   };
 }
@@ -168,6 +179,11 @@ function socketsJson(timeline: Timeline): SocketJson[] {
     remote: formatEndpoint(h.remote),
     states: h.states.map((s) => ({ ...s, atMs: round(s.atMs), untilMs: round(s.untilMs) })),
   }));
+}
+
+function kernelEventJson(e: KernelEventRecord): EventJson {
+  const detail = `${formatEndpoint(e.local)} -> ${formatEndpoint(e.remote)}${e.state ? ` in ${e.state}` : ''}${e.reason ? ` (${e.reason})` : ''}`;
+  return { atMs: round(e.atMs), kind: 'kernel', ...(e.owner ? { actor: e.owner.name } : {}), what: e.kind, detail };
 }
 
 function eventJson(e: ActorEvent): EventJson {

@@ -44,8 +44,8 @@ export function probeNetns(): NetnsProbe {
 }
 
 /** The command and arguments that run `argv` inside a fresh lab namespace. */
-export function inNetns(mode: NetnsMode, argv: string[], ehashBuckets = DEFAULT_EHASH_BUCKETS): [string, string[]] {
-  const outer = mode === 'root' ? ['--net'] : ['--user', '--map-root-user', '--net'];
+export function inNetns(mode: NetnsMode, argv: string[], ehashBuckets = DEFAULT_EHASH_BUCKETS, privateMounts = false): [string, string[]] {
+  const outer = [...(mode === 'root' ? ['--net'] : ['--user', '--map-root-user', '--net']), ...(privateMounts ? ['--mount'] : [])];
   const script = `echo ${ehashBuckets} > /proc/sys/net/ipv4/tcp_child_ehash_entries || exit 97; exec unshare --net -- "$@"`;
   return ['unshare', [...outer, '--', 'sh', '-c', script, 'tcplab-netns', ...argv]];
 }

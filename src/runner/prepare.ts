@@ -8,6 +8,7 @@ import type { LabDefinition, Need } from '../lab/define.js';
 const PROGRAM: Record<Exclude<Need, 'netns'>, { program: string; pkg: string }> = {
   nft: { program: 'nft', pkg: 'nftables' },
   hping3: { program: 'hping3', pkg: 'hping3' },
+  'redis-server': { program: 'redis-server', pkg: 'redis-server' },
 };
 
 function installed(program: string): boolean {
@@ -26,7 +27,8 @@ export function missingNeed(def: LabDefinition, network: 'netns' | 'host', netns
         }
         break;
       case 'nft':
-      case 'hping3': {
+      case 'hping3':
+      case 'redis-server': {
         const { program, pkg } = PROGRAM[need];
         if (!installed(program)) return `needs \`${program}\`, which is not installed (apt-get install ${pkg})`;
         break;

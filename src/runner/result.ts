@@ -24,7 +24,7 @@ export interface SocketJson {
 
 export interface EventJson {
   atMs: number;
-  kind: 'step' | 'node' | 'note';
+  kind: 'step' | 'node' | 'note' | 'kernel';
   actor?: string;
   /** The step (`end`, `write` ...) or Node event (`connect`, `error` ...). */
   what: string;

@@ -8,6 +8,8 @@ import type { ObserverName } from '../observe/observer.js';
 import { DEFAULT_TIMEOUT_MS, type ExecuteOptions } from './execute.js';
 import type { LabResult } from './result.js';
 import { inNetns, probeNetns } from './netns.js';
+import { randomBytes } from 'node:crypto';
+import { INSTANCE_PREFIX, removeInstanceFromOutside } from '../observe/tracefs.js';
 
 export interface RunOptions {
   family: Family;
@@ -85,10 +87,15 @@ export function runLab(lab: LabToRun, options: RunOptions): Promise<LabResult> {
     ...(plan.reason !== undefined ? { netnsReason: plan.reason } : {}),
     ...(options.periodMs !== undefined ? { periodMs: options.periodMs } : {}),
   };
+  // The trace observer mounts tracefs, if it must, in a mount namespace of the lab's own.
+  const tracing = options.observer === 'trace';
+  if (tracing) exec.traceInstance = `${INSTANCE_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`;
   const mode = probeNetns().mode;
-  const [command, args] = plan.network === 'netns' && mode
-    ? inNetns(mode, [process.execPath, ...childArgv(exec)], lab.ehashBuckets)
-    : [process.execPath, childArgv(exec)];
+  const [command, args]: [string, string[]] = plan.network === 'netns' && mode
+    ? inNetns(mode, [process.execPath, ...childArgv(exec)], lab.ehashBuckets, tracing)
+    : tracing
+      ? ['unshare', ['--mount', '--', process.execPath, ...childArgv(exec)]]
+      : [process.execPath, childArgv(exec)];
   const out = options.labOutput ?? 'inherit';
   const started = Date.now();
   return new Promise((resolve) => {
@@ -120,6 +127,8 @@ export function runLab(lab: LabToRun, options: RunOptions): Promise<LabResult> {
     child.on('close', (code, signal) => {
       clearTimeout(hard);
       running.delete(child);
+      // A lab that died before removing its tracefs instance leaves it to us.
+      if (exec.traceInstance && (signal || code !== 0)) removeInstanceFromOutside(exec.traceInstance);
       const line = text.split('\n').find((l) => l.startsWith('{"type":"result"') || l.startsWith('{"type":"error"'));
       const message = line ? (JSON.parse(line) as { type: string; result?: LabResult; message?: string }) : undefined;
       if (message?.type === 'result' && message.result) return resolve(message.result);

@@ -2,20 +2,19 @@
 // (first and last sample), the actors' steps and Node's events, and the samples themselves.
 
 import type { ActorEvent, ActorRef } from '../actors/events.js';
-import type { Endpoint, KernelTimer, SocketRow } from '../observe/row.js';
+import type { KernelEvent } from '../observe/observer.js';
+import type { Endpoint, SocketRow } from '../observe/row.js';
 import { formatEndpoint, rowKey, sameEndpoint } from '../observe/row.js';
 import type { TcpState } from '../states.js';
+import { addMark, buildSpans, type Mark, type StateSpan } from './spans.js';
 
-/** A state as observed: from its first to its last sample. */
-export interface StateSpan {
-  state: TcpState;
-  atMs: number;
-  untilMs: number;
-  /** The kernel timer in the first sample of the span, if any. */
-  timer?: KernelTimer;
-  /** Same for the last sample. */
-  lastTimer?: KernelTimer;
-}
+export type { StateSpan } from './spans.js';
+
+type KernelTransition = Extract<KernelEvent, { kind: 'transition' }>;
+type KernelNotice = Exclude<KernelEvent, { kind: 'transition' }>;
+
+/** A kernel notice that belongs to one of the lab's sockets. */
+export type KernelEventRecord = KernelNotice & { owner: ActorRef | undefined };
 
 /** The observed life of one connection (local, remote) in the socket table. */
 export interface SocketHistory {
@@ -25,13 +24,15 @@ export interface SocketHistory {
   owner: ActorRef | undefined;
   states: StateSpan[];
   present: boolean;
+  marks: Mark[];
 }
 
-/** One read of the table: started at `startedMs`, the table as of `atMs`. */
+/** One read of the table: started at `startedMs`, the table as of `atMs`; kernel events first. */
 export interface Sample {
   startedMs: number;
   atMs: number;
   rows: SocketRow[];
+  kernel?: KernelEvent[];
 }
 
 interface Binding {
@@ -83,7 +84,7 @@ export class Timeline {
   }
 
   /** The actor a row belongs to; `null` when the row is none of the lab's. */
-  private ownerOf(row: SocketRow, key: string): ActorRef | undefined | null {
+  private ownerOf(row: Pick<SocketRow, 'local' | 'remote' | 'state'>, key: string): ActorRef | undefined | null {
     for (const b of this.bindings) {
       if (b.remote && sameEndpoint(b.local, row.local) && sameEndpoint(b.remote, row.remote)) return b.actor;
     }
@@ -105,33 +106,68 @@ export class Timeline {
     return null;
   }
 
+  private history(local: Endpoint, remote: Endpoint, state: TcpState): SocketHistory | undefined {
+    const key = rowKey(local, remote);
+    let history = this.sockets.get(key);
+    if (!history) {
+      const owner = this.ownerOf({ local, remote, state }, key);
+      if (owner === null) return undefined;
+      history = { key, local, remote, owner, states: [], present: false, marks: [] };
+      this.sockets.set(key, history);
+    }
+    return history;
+  }
+
+  private mark(history: SocketHistory, mark: Mark): void {
+    addMark(history.marks, mark);
+    history.states = buildSpans(history.marks);
+    const last = history.states.at(-1);
+    history.present = last !== undefined && last.state !== 'CLOSED';
+  }
+
+  /** SYN_SENT transitions not yet tied to a local port (the kernel traces them with sport 0). */
+  private pendingSynSent: KernelTransition[] = [];
+  readonly kernelEvents: KernelEventRecord[] = [];
+
+  private transition(t: KernelTransition): void {
+    if (t.to === 'SYN_SENT' && t.local.port === 0) {
+      this.pendingSynSent.push(t);
+      return;
+    }
+    const history = this.history(t.local, t.remote, t.to);
+    if (!history) return;
+    if (history.marks.length === 0 && (t.from === 'SYN_SENT' || t.to === 'SYN_SENT' || t.from === 'CLOSED')) {
+      const i = this.pendingSynSent.findIndex((p) => p.remote.port === t.remote.port && p.remote.address === t.remote.address);
+      if (i !== -1) {
+        const [syn] = this.pendingSynSent.splice(i, 1);
+        if (t.from === 'SYN_SENT') this.mark(history, { kind: 'transition', atMs: syn!.atMs, from: 'CLOSED', to: 'SYN_SENT' });
+      }
+    }
+    this.mark(history, { kind: 'transition', atMs: t.atMs, from: t.from, to: t.to });
+  }
+
   ingest(sample: Sample): void {
     this.sampleTimes.push(sample.atMs);
+    for (const e of sample.kernel ?? []) {
+      if (e.kind === 'transition') {
+        this.transition(e);
+        continue;
+      }
+      const key = rowKey(e.local, e.remote);
+      const owner = this.sockets.get(key)?.owner ?? this.ownerOf({ local: e.local, remote: e.remote, state: e.state ?? 'CLOSED' }, key);
+      if (owner !== null) this.kernelEvents.push({ ...e, owner });
+    }
     const seen = new Set<string>();
     for (const row of sample.rows) {
-      const key = rowKey(row.local, row.remote);
-      let history = this.sockets.get(key);
-      if (!history) {
-        const owner = this.ownerOf(row, key);
-        if (owner === null) continue;
-        history = { key, local: row.local, remote: row.remote, owner, states: [], present: false };
-        this.sockets.set(key, history);
-      }
-      seen.add(key);
-      const last = history.states.at(-1);
-      if (history.present && last && last.state === row.state) {
-        last.untilMs = sample.atMs;
-        if (row.timer) last.lastTimer = row.timer;
-      } else {
-        history.states.push({ state: row.state, atMs: sample.atMs, untilMs: sample.atMs, ...(row.timer ? { timer: row.timer, lastTimer: row.timer } : {}) });
-      }
-      history.present = true;
+      const history = this.history(row.local, row.remote, row.state);
+      if (!history) continue;
+      seen.add(history.key);
+      this.mark(history, { kind: 'seen', atMs: sample.atMs, startedMs: sample.startedMs, state: row.state, ...(row.timer ? { timer: row.timer } : {}) });
     }
     for (const history of this.sockets.values()) {
-      if (history.present && !seen.has(history.key)) {
-        history.present = false;
-        history.states.push({ state: 'CLOSED', atMs: sample.atMs, untilMs: sample.atMs });
-      }
+      if (seen.has(history.key)) continue;
+      const last = history.states.at(-1);
+      if (history.present || last?.tentative) this.mark(history, { kind: 'absent', atMs: sample.atMs, startedMs: sample.startedMs });
     }
     for (const fn of this.sampleListeners) fn(sample);
   }

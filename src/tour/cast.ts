@@ -12,6 +12,8 @@ export interface Party {
   socket?: SocketJson;
   /** The listener whose port this party answers on (shown before the server socket exists). */
   listener?: SocketJson;
+  /** No TCP socket of the lab stands here (a forged packet's source, a port where nothing listens). */
+  socketless?: boolean;
 }
 
 export interface Cast {
@@ -48,7 +50,7 @@ function party(socket: SocketJson | undefined, listener?: SocketJson): Party {
 function unseenServer(events: EventJson[], endpoint: string, listener?: SocketJson): Party {
   if (listener) return { label: `${listener.name} :${portOf(listener.local)}`, listener };
   const listen = events.find((e) => e.kind === 'step' && e.what === 'listen' && e.detail?.startsWith(endpoint));
-  return listen?.actor ? { label: `${listen.actor} :${portOf(endpoint)}`, actor: listen.actor } : { label: `:${portOf(endpoint)}` };
+  return listen?.actor ? { label: `${listen.actor} :${portOf(endpoint)}`, actor: listen.actor } : { label: `:${portOf(endpoint)}`, socketless: true };
 }
 
 /** hping3's `-s SPORT -p DPORT` of a forged SYN, when the lab sent one. */
@@ -102,8 +104,8 @@ function castWithoutConnection(r: LabResult, listenerOn: (port: string) => Socke
     if (forged) {
       const listener = listenerOn(forged.dport);
       return {
-        client: { label: `${e.actor ?? 'hping3'} :${forged.sport}`, actor: e.actor ?? 'hping3' },
-        server: listener ? { label: `${listener.name} :${forged.dport}`, listener } : { label: `:${forged.dport}` },
+        client: { label: `${e.actor ?? 'hping3'} :${forged.sport}`, actor: e.actor ?? 'hping3', socketless: true },
+        server: listener ? { label: `${listener.name} :${forged.dport}`, listener } : { label: `:${forged.dport}`, socketless: true },
         self: false,
         others: [],
       };

@@ -6,7 +6,7 @@ import type { LabResult } from '../runner/result.js';
 import type { TcpState } from '../states.js';
 import { castOf, type Cast } from './cast.js';
 import { inferEvents, type Detail, type LadderEvent, type SegmentKind, type Side } from './segments.js';
-import { clip, displayWidth, padEnd, padStart, paint, wrap, type Paint } from './text.js';
+import { clip, displayWidth, padEnd, padStart, paint, trimEndStyled, wrap, type Paint } from './text.js';
 import { wordsFor, type Lang, type Words } from './words.js';
 
 export interface LadderOptions {
@@ -17,6 +17,14 @@ export interface LadderOptions {
 const TIME = 8;
 const STATE = 13;
 const ARROW = 38;
+
+/** Where the columns of a ladder line lie, [start, end) in characters of the plain text. */
+export const LADDER_COLUMNS = {
+  time: [2, 2 + TIME],
+  client: [4 + TIME, 4 + TIME + STATE],
+  middle: [5 + TIME + STATE, 5 + TIME + STATE + ARROW],
+  server: [6 + TIME + STATE + ARROW, 6 + TIME + 2 * STATE + ARROW],
+} as const;
 
 interface Shown {
   state: TcpState;
@@ -108,15 +116,15 @@ function tint(seg: SegmentKind, p: Paint): (s: string) => string {
   }
 }
 
-/** An arrow across the middle, its label centred on it. */
-function arrow(text: string, from: Side, lost: boolean): string {
-  const body = ` ${clip(text, ARROW - 8)} `;
-  const span = lost ? Math.round(ARROW * 0.7) : ARROW;
+/** An arrow across `width` columns, its label centred on it. */
+function arrow(text: string, from: Side, lost: boolean, width = ARROW): string {
+  const body = ` ${clip(text, width - 8)} `;
+  const span = lost ? Math.round(width * 0.7) : width;
   const dashes = span - 1 - displayWidth(body);
   const before = '-'.repeat(Math.floor(dashes / 2));
   const after = '-'.repeat(dashes - before.length);
-  if (from === 'client') return padEnd(`${before}${body}${after}${lost ? 'x' : '>'}`, ARROW);
-  return padStart(`${lost ? 'x' : '<'}${before}${body}${after}`, ARROW);
+  if (from === 'client') return padEnd(`${before}${body}${after}${lost ? 'x' : '>'}`, width);
+  return padStart(`${lost ? 'x' : '<'}${before}${body}${after}`, width);
 }
 
 function aside(text: string, side: Side | undefined): string {
@@ -127,7 +135,13 @@ function aside(text: string, side: Side | undefined): string {
   return padEnd(' '.repeat(left) + t, ARROW);
 }
 
-function middle(e: Exclude<LadderEvent, { kind: 'observed' }>, w: Words, p: Paint): string {
+type Drawn = Exclude<LadderEvent, { kind: 'observed' }>;
+
+function middle(e: Drawn, w: Words, p: Paint): string {
+  if (e.kind === 'crossing') {
+    const half = (ARROW - 2) / 2;
+    return tint(e.segment, p)(`${arrow(e.segment, 'client', false, half)}  ${arrow(e.segment, 'server', false, half)}`);
+  }
   if (e.kind === 'note') {
     const n = e.note;
     const text = n.kind === 'error' ? n.code : n.kind === 'fin-timeout' ? w.finTimeout : n.kind === 'time-wait-over' ? w.timeWaitOver : w.noConnection;
@@ -148,15 +162,18 @@ function time(atMs: number, approx: boolean): string {
   return padStart(`${approx ? '~' : ''}${atMs.toFixed(1)}`, TIME);
 }
 
-/** Applies a segment to both sides' states (a side the observer never saw keeps no state). */
-function step(model: Model, e: Extract<LadderEvent, { kind: 'segment' }>, cast: Cast): void {
-  const to: Side = e.from === 'client' ? 'server' : 'client';
-  const sent = afterSend(model[e.from]?.state, e.segment);
-  if (sent && sent !== model[e.from]?.state && (cast[e.from].socket || cast[e.from].listener)) model[e.from] = { state: sent, implied: true };
-  if (e.fate !== 'arrives') return;
-  const got = afterReceive(model[to]?.state, e.segment, Boolean(cast[to].listener));
-  if (got && got !== model[to]?.state) model[to] = { state: got, implied: true };
+/** Applies a segment to both sides' states (a side with no socket of the lab keeps none). */
+function send(model: Model, cast: Cast, from: Side, seg: SegmentKind): void {
+  const sent = afterSend(model[from]?.state, seg);
+  if (sent && sent !== model[from]?.state && !cast[from].socketless) model[from] = { state: sent, implied: true };
 }
+
+function receive(model: Model, cast: Cast, to: Side, seg: SegmentKind): void {
+  const got = afterReceive(model[to]?.state, seg, Boolean(cast[to].listener));
+  if (got && got !== model[to]?.state && !cast[to].socketless) model[to] = { state: got, implied: true };
+}
+
+const otherSide = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 
 /** The ladder of a lab's most telling connection, as lines of at most 80 columns. */
 export function formatLadder(r: LabResult, options: LadderOptions): string[] {
@@ -165,33 +182,45 @@ export function formatLadder(r: LabResult, options: LadderOptions): string[] {
   const cast = castOf(r);
   if (!cast.client.label && !cast.server.label) return [`  ${w.nothingToDraw}`];
   const events = inferEvents(r, cast);
-  const model: Model = { client: undefined, server: undefined };
-  const lines = [p.dim(`  ${padStart('ms', TIME)}  ${padEnd(cast.client.label, STATE + 1 + ARROW + 1)}${cast.self ? w.sameSocket : cast.server.label}`)];
-  let last: Model = { ...model };
-  const line = (t: string, left: string, mid: string, right: string) => lines.push(`  ${t}  ${left} ${mid} ${right}`.trimEnd());
+  // A listener exists before any connection to it: the server side starts (implied) in LISTEN.
+  const model: Model = { client: undefined, server: cast.server.listener ? { state: 'LISTEN', implied: true } : undefined };
+  let last: Model = { client: undefined, server: undefined };
+  /** Arrivals of crossing segments, applied when the next line is drawn (they were in flight). */
+  let inFlight: (() => void)[] = [];
+  const header = `  ${padStart('ms', TIME)}  ${padEnd(cast.client.label, STATE + 1 + ARROW + 1)}${cast.self ? w.sameSocket : cast.server.label}`;
+  const lines = [p.dim(header)];
+  const changed = (s: Side) => model[s]?.state !== last[s]?.state || model[s]?.implied !== last[s]?.implied;
+  const emit = (t: string, mid: string) => {
+    lines.push(trimEndStyled(`  ${t}  ${cell(model.client, changed('client'), p)} ${mid} ${cell(model.server, changed('server'), p)}`));
+    last = { ...model };
+  };
   for (let i = 0; i < events.length; ) {
     const at = events[i]!.atMs;
     let j = i;
     while (j < events.length && events[j]!.atMs === at) j++;
     const group = events.slice(i, j);
     i = j;
+    inFlight.forEach((land) => land());
+    inFlight = [];
     for (const e of group) if (e.kind === 'observed') model[e.side] = { state: e.state, implied: false };
-    const shown = group.filter((e): e is Exclude<LadderEvent, { kind: 'observed' }> => e.kind !== 'observed');
-    const emit = (t: string, mid: string) => {
-      const changed = (s: Side) => model[s]?.state !== last[s]?.state || model[s]?.implied !== last[s]?.implied;
-      line(t, cell(model.client, changed('client'), p), mid, cell(model.server, changed('server'), p));
-      last = { ...model };
-    };
-    if (shown.length === 0) {
-      if (model.client !== last.client || model.server !== last.server) emit(time(at, false), ' '.repeat(ARROW));
+    const drawn = group.filter((e): e is Drawn => e.kind !== 'observed');
+    if (drawn.length === 0) {
+      if (changed('client') || changed('server')) emit(time(at, false), ' '.repeat(ARROW));
       continue;
     }
-    for (const e of shown) {
-      if (e.kind === 'segment') step(model, e, cast);
+    for (const e of drawn) {
+      if (e.kind === 'segment') {
+        send(model, cast, e.from, e.segment);
+        if (e.fate === 'arrives') receive(model, cast, otherSide(e.from), e.segment);
+      } else if (e.kind === 'crossing') {
+        send(model, cast, 'client', e.segment);
+        send(model, cast, 'server', e.segment);
+        inFlight.push(() => receive(model, cast, 'client', e.segment), () => receive(model, cast, 'server', e.segment));
+      }
       emit(time(at, e.approx), middle(e, w, p));
     }
   }
-  lines.push('', ...wrap(w.legendImplied, 80, '  ').map((l) => p.dim(l)), ...wrap(w.legendInferred, 80, '  ').map((l) => p.dim(l)));
+  lines.push('', ...[w.legendImplied, w.legendInferred].flatMap((t) => wrap(t, 80, '  ')).map((l) => p.dim(l)));
   if (cast.others.length > 0) {
     const list = cast.others.map((s) => `${s.name} ${s.states.map((st) => st.state).join(' -> ')}`).join(', ');
     lines.push(...wrap(w.alsoHere(list), 80, '  ').map((l) => p.dim(l)));

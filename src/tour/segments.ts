@@ -34,6 +34,8 @@ export type Note =
 export type LadderEvent =
   | { kind: 'segment'; atMs: number; approx: boolean; from: Side; segment: SegmentKind; fate: Fate; detail: Detail }
   | { kind: 'note'; atMs: number; approx: boolean; side?: Side; note: Note }
+  /** Both ends send the same kind of segment at once; they cross on the way (simultaneous open). */
+  | { kind: 'crossing'; atMs: number; approx: false; segment: SegmentKind }
   | { kind: 'observed'; atMs: number; approx: false; side: Side; state: TcpState };
 
 const NONE: Detail = { kind: 'none' };
@@ -88,6 +90,51 @@ export function inferEvents(r: LabResult, cast: Cast): LadderEvent[] {
     for (let k = 1; k <= n; k++) each(Math.min(first + 1000 * (2 ** k - 2), st.untilMs), k);
   };
 
+  const stateAt = (side: Side, t: number): TcpState | undefined => states(side).filter((st) => st.atMs <= t).pop()?.state;
+  const established = (side: Side, t: number): boolean =>
+    cast.self || side === 'server' || r.events.some((e) => e.kind === 'node' && e.what === 'connect' && sideOf(e.actor) === side && e.atMs <= t);
+  /**
+   * A connect that got an answer (`answeredAt`) or none. The peer seen in SYN_RECV means the SYN
+   * arrived: then the final ACK was lost if the peer never got ESTABLISHED, or the SYN-ACK itself
+   * if the client never connected. With no peer seen, nobody answered the SYN.
+   */
+  const handshake = (side: Side, at: number, answeredAt: number | undefined) => {
+    const peer = other(side);
+    const peerStates = states(peer);
+    const half = peerStates.some((s) => s.state === 'SYN_RECV') && !peerStates.some((s) => s.state === 'ESTABLISHED');
+    if (answeredAt === undefined && !half) {
+      seg(at, side, 'SYN', 'lost');
+      retries(side, 'SYN_SENT', (t, n) => seg(t, side, 'SYN', 'lost', { kind: 'retry', n }, true));
+      return;
+    }
+    seg(at, side, 'SYN');
+    const synAckAt = answeredAt ?? peerStates.find((s) => s.state === 'SYN_RECV')!.atMs;
+    seg(Math.max(at, synAckAt), peer, 'SYN-ACK', answeredAt === undefined ? 'lost' : 'arrives');
+    if (answeredAt !== undefined) seg(answeredAt, side, 'ACK', half ? 'lost' : 'arrives');
+    if (!half) return;
+    // A retransmitted SYN-ACK that finds the client gone is answered by its kernel with RST.
+    const refusedRetry = (t: number, n: number) => {
+      seg(t, peer, 'SYN-ACK', 'arrives', { kind: 'retry', n }, true);
+      seg(t, side, 'RST', 'arrives', { kind: 'no-socket' }, true);
+    };
+    let reset = false;
+    let count = 0;
+    retries(peer, 'SYN_RECV', (t, n) => {
+      count = n;
+      if (stateAt(side, t) === 'CLOSED') {
+        refusedRetry(t, n);
+        reset = true;
+        return;
+      }
+      seg(t, peer, 'SYN-ACK', answeredAt === undefined ? 'lost' : 'arrives', { kind: 'retry', n }, true);
+      if (answeredAt !== undefined) seg(t, side, 'ACK', 'lost', NONE, true);
+    });
+    // The request left the table after the client was gone: a retransmission between two samples met the RST.
+    const i = peerStates.findIndex((s) => s.state === 'SYN_RECV');
+    const gone = peerStates[i + 1];
+    if (!reset && gone?.state === 'CLOSED' && stateAt(side, gone.atMs) === 'CLOSED') refusedRetry((peerStates[i]!.untilMs + gone.atMs) / 2, count + 1);
+  };
+
   for (const e of [...r.events].sort((a, b) => a.atMs - b.atMs)) {
     const side = sideOf(e.actor);
     if (e.kind === 'step') {
@@ -104,35 +151,22 @@ export function inferEvents(r: LabResult, cast: Cast): LadderEvent[] {
         case 'connect': {
           const answer = nodeEvent(side, ['connect', 'error'], e.atMs);
           if (cast.self) {
-            seg(e.atMs, 'client', 'SYN');
-            seg(e.atMs, 'server', 'SYN');
-            seg(answer?.atMs ?? e.atMs, 'client', 'SYN-ACK');
-            seg(answer?.atMs ?? e.atMs, 'server', 'SYN-ACK');
-          } else if (answer?.what === 'connect') {
-            seg(e.atMs, side, 'SYN');
-            seg(answer.atMs, other(side), 'SYN-ACK');
-            const peer = states(other(side));
-            const ackLost = peer.some((s) => s.state === 'SYN_RECV') && !peer.some((s) => s.state === 'ESTABLISHED');
-            seg(answer.atMs, side, 'ACK', ackLost ? 'lost' : 'arrives');
-            if (ackLost) {
-              retries(other(side), 'SYN_RECV', (t, n) => {
-                seg(t, other(side), 'SYN-ACK', 'arrives', { kind: 'retry', n }, true);
-                seg(t, side, 'ACK', 'lost', NONE, true);
-              });
-            }
+            // One socket is both ends: its SYN comes back to it as the peer's SYN, then its SYN-ACK.
+            out.push({ kind: 'crossing', atMs: e.atMs, approx: false, segment: 'SYN' });
+            out.push({ kind: 'crossing', atMs: answer?.atMs ?? e.atMs, approx: false, segment: 'SYN-ACK' });
           } else if (answer?.what === 'error') {
             seg(e.atMs, side, 'SYN');
             seg(answer.atMs, other(side), 'RST');
           } else {
-            seg(e.atMs, side, 'SYN', 'lost');
-            retries(side, 'SYN_SENT', (t, n) => seg(t, side, 'SYN', 'lost', { kind: 'retry', n }, true));
+            handshake(side, e.atMs, answer?.atMs);
           }
           break;
         }
         case 'end':
         case 'destroy':
           closedByScript[side] = true;
-          if (finSent[side] || heldFin[side]) break;
+          // Closing a socket whose handshake never completed sends nothing.
+          if (finSent[side] || heldFin[side] || !established(side, e.atMs)) break;
           if (pendingData[side]) {
             seg(e.atMs, side, 'FIN', 'queued');
             heldFin[side] = true;

@@ -26,6 +26,16 @@ function isWide(cp: number): boolean {
     (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd);
 }
 
+/** `s` without trailing spaces, also those inside trailing colour codes. */
+export function trimEndStyled(s: string): string {
+  let before: string;
+  do {
+    before = s;
+    s = s.replace(/ +((?:\x1b\[[0-9;]*m)*)$/, '$1');
+  } while (s !== before);
+  return s;
+}
+
 /** Columns `s` takes in a terminal, colour codes aside. */
 export function displayWidth(s: string): number {
   let n = 0;
@@ -41,6 +51,11 @@ export function padEnd(s: string, n: number): string {
 export function padStart(s: string, n: number): string {
   const w = displayWidth(s);
   return w >= n ? s : ' '.repeat(n - w) + s;
+}
+
+/** `label text`, without the space after a full-width colon (`状态：LISTEN`). */
+export function labelled(label: string, text: string): string {
+  return label.endsWith('：') ? `${label}${text}` : `${label} ${text}`;
 }
 
 /** Cuts `s` (plain text) to at most `n` columns. */
@@ -92,7 +107,7 @@ export function wrap(text: string, width = COLUMNS, indent = '  ', hanging = ind
       if (!empty) line += ' ';
       continue;
     }
-    if (!empty && displayWidth(line.trimEnd() + tok) > width) {
+    if (!empty && displayWidth(line + tok) > width) {
       lines.push(line.trimEnd());
       line = hanging;
       empty = true;

@@ -1,7 +1,7 @@
 // The CLI as a user runs it: a child process, what it prints, its exit code.
 
 import { describe, expect, it } from 'vitest';
-import { tcplab } from '../helpers.js';
+import { isRoot, tcplab } from '../helpers.js';
 
 describe('tcplab CLI', () => {
   it('lists the built-in labs, one line each', async () => {
@@ -25,7 +25,7 @@ describe('tcplab CLI', () => {
     ['file without a lab export', ['run', 'test/fixtures/labs/no-export.lab.ts'], /has no lab as its default export/],
     ['unknown command', ['frobnicate'], /^tcplab: unknown command `frobnicate`/],
     ['unknown flag', ['run', '--all', '--frob'], /^tcplab: unknown flag --frob; see `tcplab --help`/],
-    ['bad observer name', ['run', '--all', '--observer', 'tcpdump'], /^tcplab: unknown observer `tcpdump`; expected one of proc, ss, netstat/],
+    ['bad observer name', ['run', '--all', '--observer', 'tcpdump'], /^tcplab: unknown observer `tcpdump`; expected one of auto, proc, ss, netstat, trace/],
     ['bad family', ['run', '--all', '--family', '5'], /^tcplab: unknown family `5`/],
     ['bad timeout', ['run', '--all', '--timeout=-1'], /^tcplab: expected `--timeout` to be a positive number/],
     ['flag value that looks like a flag', ['run', '--all', '--timeout', '-1'], /^tcplab: a value of --timeout that starts with '-' must be written --timeout=VALUE/],
@@ -52,11 +52,25 @@ describe('tcplab CLI', () => {
   });
 
   it('points a false expectation at its file and line, packetdrill-style', async () => {
-    const r = await tcplab(['run', 'test/fixtures/labs/wrong.lab.ts']);
+    const r = await tcplab(['run', 'test/fixtures/labs/wrong.lab.ts', '--observer', 'proc']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
       /^test\/fixtures\/labs\/wrong\.lab\.ts:12: expected server 127\.0\.0\.1:\d+<-127\.0\.0\.1:\d+ to reach CLOSE_WAIT within 200 ms; observed ESTABLISHED from [\d.]+ to [\d.]+ ms \(proc, every [\d.]+ ms\)$/m,
     );
+  });
+
+  it('says why the trace observer cannot run as an ordinary user, with exit 2', async () => {
+    if (!isRoot()) return;
+    const r = await tcplab(['run', 'handshake', '--observer', 'trace'], { user: 'nobody' });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('tcplab: the trace observer needs root (tracefs); run with sudo, or use --observer proc');
+  });
+
+  it('falls back to proc by default as an ordinary user, and says so in the report', async () => {
+    if (!isRoot()) return;
+    const r = await tcplab(['run', 'handshake', '--json'], { user: 'nobody' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).labs[0]).toMatchObject({ status: 'passed', observer: 'proc' });
   });
 
   it('points a runtime error at the line that threw', async () => {
@@ -73,7 +87,8 @@ describe('tcplab CLI', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.labs.length).toBeGreaterThanOrEqual(6);
     for (const lab of doc.labs) {
-      expect(lab).toMatchObject({ status: 'passed', observer: 'proc', periodMs: 1 });
+      // The default observer: the kernel's trace where this process may trace (root), proc elsewhere.
+      expect(lab).toMatchObject({ status: 'passed', observer: isRoot() ? 'trace' : 'proc', periodMs: 1 });
       expect(typeof lab.durationMs).toBe('number');
       expect(lab.file).toMatch(/^lab\/\w+\/[\w-]+\.lab\.ts$/);
       for (const s of lab.sockets) {

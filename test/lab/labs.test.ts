@@ -89,6 +89,24 @@ const CLAIMS: Record<string, (lab: LabResult) => void> = {
   },
 };
 
+/** What only the kernel's own transitions show: states too brief for any sampling. */
+const TRACE_CLAIMS: Record<string, (lab: LabResult) => void> = {
+  'active-close': (lab) => {
+    expect(statesOf(lab, 'client')).toEqual(['SYN_SENT', 'ESTABLISHED', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT']);
+    expect(statesOf(lab, 'server')).toEqual(['SYN_RECV', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
+  },
+  'self-connect': (lab) => {
+    expect(statesOf(lab, 'self').slice(0, 3)).toEqual(['SYN_SENT', 'SYN_RECV', 'ESTABLISHED']);
+  },
+  refused: (lab) => {
+    expect(lab.sockets.find((s) => s.name === 'client')?.states.map((s) => s.state)).toEqual(['SYN_SENT', 'CLOSED']);
+  },
+  reset: (lab) => {
+    expect(lab.events.some((e) => e.kind === 'kernel' && e.what === 'send_reset')).toBe(true);
+    expect(lab.events.some((e) => e.kind === 'kernel' && e.what === 'receive_reset' && e.actor === 'server')).toBe(true);
+  },
+};
+
 function runAll(observer: string, options: { user?: string; family?: string } = {}) {
   let labs = new Map<string, LabResult>();
   let stderr = '';
@@ -107,6 +125,7 @@ function runAll(observer: string, options: { user?: string; family?: string } = 
       expect(lab!.network).toBe('netns');
       expect(lab!.family).toBe(options.family ?? '4');
       CLAIMS[name]?.(lab!);
+      if (observer === 'trace') TRACE_CLAIMS[name]?.(lab!);
     });
   }
 }
@@ -119,6 +138,15 @@ describe.each(['proc', 'ss', 'netstat'])('built-in labs observed through %s', (o
   runAll(observer);
 });
 
+describe.each(['4', '6', 'mapped'])('built-in labs observed through the kernel\'s trace, family %s', (family) => {
+  if (!isRoot()) {
+    if (STRICT) it('needs root for tracefs', () => expect.fail('strict mode: run the suite as root so that the trace observer runs'));
+    else it.skip('needs root for tracefs', () => {});
+    return;
+  }
+  runAll('trace', { family });
+});
+
 describe('built-in labs as an unprivileged user (runuser -u nobody)', () => {
   if (!isRoot()) {
     if (STRICT) it('needs root to switch to nobody', () => expect.fail('strict mode: run the suite as root so it can also run labs as nobody'));
@@ -128,7 +156,7 @@ describe('built-in labs as an unprivileged user (runuser -u nobody)', () => {
   runAll('proc', { user: 'nobody' });
 });
 
-describe.each(['6', 'mapped'])('built-in labs over family %s', (family) => {
+describe.each(['6', 'mapped'])('built-in labs observed through proc, family %s', (family) => {
   runAll('proc', { family });
 });
 

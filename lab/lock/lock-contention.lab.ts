@@ -1,0 +1,79 @@
+// lock-contention: 200 clients, each with its own pooled connection, on one hot key and then on
+// 200 keys: hand-offs per second, per-client fairness, violations; then the TCP side, pooled
+// connections staying ESTABLISHED while connect-per-operation leaves one TIME_WAIT per operation
+// on the client. Deterministic in what it checks: counts, not speeds (those are reported).
+import { connectionsTo, connectRedis, formatCounts, isLockError, lab, LockClient, SharedResource, startRedis, type StartedRedis } from 'tcplab';
+
+const CLIENTS = 200;
+const PHASE_MS = 1500;
+
+interface PhaseResult { total: number; perSecond: number; min: number; max: number; violations: number }
+
+/** Every client loops acquire, read-modify-write, release on `keyOf(i)` for PHASE_MS. */
+async function phase(redis: StartedRedis, clients: LockClient[], name: string, keyOf: (i: number) => string): Promise<PhaseResult> {
+  // One resource per lock key, all on one connection of their own.
+  const connection = connectRedis(redis);
+  const resources = new Map<string, SharedResource>();
+  const resourceOf = (key: string) => resources.get(key) ?? resources.set(key, new SharedResource(connection, `resource:${name}:${key}`)).get(key)!;
+  const stop = AbortSignal.timeout(PHASE_MS);
+  const counts = clients.map(() => 0);
+  const t0 = performance.now();
+  await Promise.all(clients.map(async (client, i) => {
+    while (!stop.aborted) {
+      const lease = await client.acquire(keyOf(i), { ttlMs: 5000, deadlineMs: 10_000, signal: stop }).catch((err: unknown) => {
+        if (isLockError(err, 'aborted')) return undefined;
+        throw err;
+      });
+      if (!lease) return;
+      await resourceOf(keyOf(i)).increment({ fence: lease.fence });
+      await lease.release();
+      counts[i]! += 1;
+    }
+  }));
+  const elapsed = performance.now() - t0;
+  let violations = 0;
+  for (const r of resources.values()) violations += (await r.stats()).violations;
+  await connection.quit();
+  const total = counts.reduce((a, b) => a + b, 0);
+  return { total, perSecond: Math.round(total / (elapsed / 1000)), min: Math.min(...counts), max: Math.max(...counts), violations };
+}
+
+export default lab('lock-contention', {
+  explain:
+    '200 clients contend for one lock, then each uses a lock of its own: mutual exclusion holds (0 lost updates), one hot ' +
+    'key is bounded by hand-offs (release, wake-up, acquire: several round trips each) while 200 keys run in parallel. ' +
+    'Each client keeps its connections (one for commands, one for wake-ups) ESTABLISHED; opening a connection per ' +
+    'operation and closing it from the client leaves a TIME_WAIT per operation on the client, 60 s each.',
+  needs: ['netns', 'redis-server'],
+  sysctls: { 'net.ipv4.tcp_max_tw_buckets': 4096 },
+  timeoutMs: 40_000,
+}, async (t) => {
+  const redis = await startRedis(t);
+  const clients = Array.from({ length: CLIENTS }, () => new LockClient(redis));
+  try {
+    await Promise.all(clients.map((c) => c.redis.ready()));
+    for (const [name, keyOf] of [['one key', () => 'hot'], [`${CLIENTS} keys`, (i: number) => `key-${i}`]] as const) {
+      const r = await phase(redis, clients, name.replace(' ', '-'), keyOf);
+      t.note(`${name}: ${r.total} acquisitions in ${PHASE_MS} ms, ${r.perSecond}/s; per client min ${r.min}, max ${r.max}`);
+      t.check(r.violations === 0, `${name}: 0 mutual-exclusion violations under contention`, `${r.violations} violations in ${r.total} critical sections`);
+      t.check(r.max > 0, `${name}: the clients to make progress`, `${r.perSecond} acquisitions/s, per client min ${r.min} max ${r.max}`);
+    }
+    const pooled = await connectionsTo(redis.port);
+    t.check((pooled.ESTABLISHED ?? 0) >= CLIENTS && !pooled.TIME_WAIT, `pooled: every client's connection to Redis ESTABLISHED, none in TIME_WAIT`, formatCounts(pooled));
+
+    // Connect per operation: a new connection for each acquire+release, closed by the client.
+    for (let batch = 0; batch < CLIENTS; batch += 20) {
+      await Promise.all(Array.from({ length: 20 }, async (_, j) => {
+        const once = new LockClient(redis);
+        const lease = await once.acquire(`once-${batch + j}`, { deadlineMs: 5000 });
+        await lease.release();
+        await once.close({ quit: false });
+      }));
+    }
+    const after = await connectionsTo(redis.port);
+    t.check((after.TIME_WAIT ?? 0) >= CLIENTS, `connect per operation: ${CLIENTS} operations leave >= ${CLIENTS} TIME_WAIT on the client side`, formatCounts(after));
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+    await redis.stop();
+  }
+});

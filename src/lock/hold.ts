@@ -1,0 +1,131 @@
+// One owner's hold of one lock, shared by its nested leases: the token, the fencing number,
+// when it expires by this process's clock, the optional watchdog that renews it, and the
+// report of its loss (an aborted signal and a resolved `lost` promise, never silence).
+
+import { performance } from 'node:perf_hooks';
+import { LockError } from './errors.js';
+
+/** Lease renewal: extend the TTL every `everyMs` while held, for at most `maxHoldMs` in all. */
+export interface RenewOptions {
+  /** Default: a third of the TTL. */
+  everyMs?: number;
+  /** The hold is never renewed past this long after the acquisition; it then expires. */
+  maxHoldMs: number;
+}
+
+/** What a hold needs from its client: renew the key while it is still this token's. */
+export interface HoldBackend {
+  /** Resolves true when Redis still held the token and extended it to `ttlMs`. */
+  extend(hold: Hold, ttlMs: number): Promise<boolean>;
+}
+
+/** The state of one owner's hold on one key. */
+export class Hold {
+  /** Leases of this hold not yet released (nesting depth, as this process counts it). */
+  depth = 0;
+  readonly acquiredAt: number;
+  /** By this process's monotonic clock: the hold is surely gone at this time unless renewed. */
+  expiresAt: number;
+  private readonly controller = new AbortController();
+  private resolveLost!: (err: LockError) => void;
+  /** Resolves (never rejects) with the reason once the hold is lost. */
+  readonly lost: Promise<LockError>;
+  private expiry: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private ended = false;
+
+  constructor(
+    readonly key: string,
+    readonly token: string,
+    readonly fence: number,
+    readonly ttlMs: number,
+    sentAt: number,
+    private readonly backend: HoldBackend,
+    private readonly renew: RenewOptions | undefined,
+  ) {
+    this.acquiredAt = sentAt;
+    this.expiresAt = sentAt + ttlMs;
+    this.lost = new Promise((resolve) => (this.resolveLost = resolve));
+    this.armExpiry();
+    if (renew) this.startWatchdog(renew);
+  }
+
+  /** Aborted, with the LockError as its reason, when the hold is lost. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The loss, once known. */
+  get lostError(): LockError | undefined {
+    return this.controller.signal.aborted ? (this.controller.signal.reason as LockError) : undefined;
+  }
+
+  /** A nested acquisition (sent at `sentAt`) extended the keys to at least `ttlMs`. */
+  touched(sentAt: number, ttlMs: number): void {
+    if (sentAt + ttlMs > this.expiresAt) {
+      this.expiresAt = sentAt + ttlMs;
+      this.armExpiry();
+    }
+  }
+
+  /** Reports the loss once: aborts the signal, resolves `lost`, stops the timers. */
+  markLost(err: LockError): void {
+    if (this.controller.signal.aborted) return;
+    this.stopTimers();
+    this.controller.abort(err);
+    this.resolveLost(err);
+  }
+
+  /** The hold ended normally (freed in Redis, or its client closed): no more timers. */
+  end(): void {
+    this.ended = true;
+    this.stopTimers();
+  }
+
+  private stopTimers(): void {
+    clearTimeout(this.expiry);
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private armExpiry(): void {
+    clearTimeout(this.expiry);
+    const left = this.expiresAt - performance.now();
+    this.expiry = setTimeout(() => {
+      if (this.ended) return;
+      const pastMax = this.renew && performance.now() - this.acquiredAt >= this.renew.maxHoldMs - 1;
+      this.markLost(new LockError('expired', this.key, pastMax
+        ? `held for its maximum of ${this.renew!.maxHoldMs} ms; no longer renewed, its TTL ran out`
+        : `its TTL of ${this.ttlMs} ms ran out before it was released${this.renew ? ' (renewals failed)' : ''}`));
+    }, Math.max(0, left));
+    this.expiry.unref();
+  }
+
+  private startWatchdog(renew: RenewOptions): void {
+    const every = renew.everyMs ?? Math.max(1, Math.floor(this.ttlMs / 3));
+    this.watchdog = setInterval(() => {
+      const sentAt = performance.now();
+      // Never renew past the maximum hold: the last renewal ends at acquiredAt + maxHoldMs.
+      const ttl = Math.min(this.ttlMs, Math.floor(this.acquiredAt + renew.maxHoldMs - sentAt));
+      if (ttl <= 0) {
+        clearInterval(this.watchdog);
+        return;
+      }
+      this.backend.extend(this, ttl).then(
+        (held) => {
+          if (this.ended || this.controller.signal.aborted) return;
+          if (!held) {
+            this.markLost(new LockError('lost', this.key, 'a renewal found the lock no longer held by this owner (expired, taken, or Redis forgot it)'));
+            return;
+          }
+          this.expiresAt = sentAt + ttl;
+          this.armExpiry();
+        },
+        // A failed renewal (connection down) is retried at the next tick; the expiry timer
+        // reports the loss if none succeeds in time.
+        () => {},
+      );
+    }, every);
+    this.watchdog.unref();
+  }
+}

@@ -1,0 +1,167 @@
+// `tcplab tour`: runs the built-in labs in the order of the state machine, each in a process of
+// its own, and tells each step as a dialogue, a state table and a ladder; ends with the state
+// diagram and the eleven states checked off as observed here (or one JSON document).
+
+import os from 'node:os';
+import type { Family } from '../lab/define.js';
+import { OBSERVER_NAMES, type ObserverName } from '../observe/observer.js';
+import type { LabResult } from '../runner/result.js';
+import { networkPlan, runLab, stopAll } from '../runner/run.js';
+import type { TcpState } from '../states.js';
+import { countObserved, observe, stateFlags, TOUR_STATES } from './observed.js';
+import { missingResult, planTour, type TourStop } from './order.js';
+import { formatStep } from './step.js';
+import { formatSummary } from './summary.js';
+import { clip, COLUMNS, displayWidth, padEnd, wrap } from './text.js';
+import { wordsFor, type Words } from './words.js';
+
+export interface TourOptions {
+  json: boolean;
+  lang: 'en' | 'zh';
+  /** Also wait TIME_WAIT out (the `time-wait-2msl` lab, where it exists). */
+  long: boolean;
+  /** The CLI passes true when stdout is a TTY and NO_COLOR is unset. */
+  color: boolean;
+  observer: ObserverName;
+  family: Family;
+  /** Run each lab in a private network namespace where possible. */
+  netns: boolean;
+  out: NodeJS.WritableStream;
+}
+
+/** The `--json` document: the labs as `run --json` lists them, and the tour's checklist. */
+export interface TourJson {
+  labs: LabResult[];
+  tour: { states: Record<TcpState, boolean>; observed: number; of: number };
+}
+
+/**
+ * Labs run two at a time (one on a single core): most of a lab's wall time is its process
+ * starting (tsx loading the lab) or a kernel timer running out, so two overlap well on two
+ * cores. Each lab has its own namespace, so they cannot see each other; output stays in order.
+ */
+const CONCURRENCY = Math.min(2, os.availableParallelism());
+
+function describeValue(value: unknown): string {
+  return `\`${String(value)}\` (${typeof value})`;
+}
+
+function validate(o: TourOptions): void {
+  if (o.lang !== 'en' && o.lang !== 'zh') throw new TypeError(`Expected the \`lang\` option to be 'en' or 'zh', got ${describeValue(o.lang)}`);
+  if (!OBSERVER_NAMES.includes(o.observer)) throw new TypeError(`Expected the \`observer\` option to be one of ${OBSERVER_NAMES.join(', ')}, got ${describeValue(o.observer)}`);
+  if (o.family !== '4' && o.family !== '6' && o.family !== 'mapped') throw new TypeError(`Expected the \`family\` option to be '4', '6' or 'mapped', got ${describeValue(o.family)}`);
+  for (const key of ['json', 'long', 'color', 'netns'] as const) {
+    if (typeof o[key] !== 'boolean') throw new TypeError(`Expected the \`${key}\` option to be a boolean, got ${describeValue(o[key])}`);
+  }
+  if (typeof o.out?.write !== 'function') throw new TypeError(`Expected the \`out\` option to be a writable stream, got ${describeValue(o.out)}`);
+}
+
+/** A one-line "running ..." on a terminal, rewritten in place and erased with spaces (no escape codes). */
+function progressLine(out: NodeJS.WritableStream, enabled: boolean, w: Words) {
+  let shown = 0;
+  return {
+    /** `names`: the labs running, each with its latest progress text (a countdown), if any. */
+    show(names: string[]) {
+      if (!enabled || names.length === 0) return;
+      const text = clip(w.running(names.join(', ')), COLUMNS - 1);
+      out.write(`\r${padEnd(text, shown)}`);
+      shown = displayWidth(text);
+    },
+    clear() {
+      if (!enabled || shown === 0) return;
+      out.write(`\r${' '.repeat(shown)}\r`);
+      shown = 0;
+    },
+  };
+}
+
+/** Runs the tour; resolves with the exit code (0 unless a lab FAILED; skipped steps never fail the tour). */
+export async function runTour(options: TourOptions): Promise<number> {
+  validate(options);
+  const w = wordsFor(options.lang);
+  const { out } = options;
+  const started = Date.now();
+  const plan = networkPlan(options.netns);
+  const stops = await planTour(options.long, w);
+  const human = !options.json;
+  if (human) {
+    const [title, ...intro] = w.intro(stops.length);
+    out.write(`${title}\n${intro.flatMap((t) => wrap(t, COLUMNS, '')).join('\n')}\n`);
+    if (plan.network === 'host' && options.netns) out.write(`${wrap(w.onHost(plan.reason ?? ''), COLUMNS, '').join('\n')}\n`);
+    out.write('\n');
+  } else if (plan.network === 'host' && options.netns) {
+    process.stderr.write(`tcplab: ${plan.reason}; labs run on the host's loopback\n`);
+  }
+  const progress = progressLine(out, human && (out as { isTTY?: boolean }).isTTY === true, w);
+  const results: (LabResult | undefined)[] = stops.map(() => undefined);
+  /** Running labs and their latest progress line (`timewait 42s left` ...). */
+  const running = new Map<string, string>();
+  const runningText = () => [...running].map(([name, text]) => (text ? `${name} (${text})` : name));
+  const seenSoFar = new Set<TcpState>();
+  let printed = 0;
+  let interrupted: NodeJS.Signals | undefined;
+
+  const flush = () => {
+    progress.clear();
+    while (printed < stops.length && results[printed]) {
+      const r = results[printed]!;
+      const stop = stops[printed]!;
+      const seen = observe([r]).seenIn;
+      const fresh = TOUR_STATES.filter((s) => seen[s].length > 0 && !seenSoFar.has(s));
+      fresh.forEach((s) => seenSoFar.add(s));
+      printed++;
+      if (human) {
+        const shows = stop.kind === 'lab' ? stop.shows : [];
+        out.write(`${formatStep(r, { index: printed, total: stops.length, lang: options.lang, color: options.color, shows, fresh }).join('\n')}\n\n`);
+      }
+    }
+    progress.show(runningText());
+  };
+  const runStop = async (stop: TourStop): Promise<LabResult> => {
+    if (stop.kind === 'missing') return missingResult(stop, options.family, options.observer, plan.network);
+    return runLab(stop.lab, {
+      family: options.family, observer: options.observer, netns: options.netns, labOutput: options.json ? 'stderr' : 'ignore',
+      onProgress: (text) => {
+        running.set(stop.name, text.trim());
+        progress.show(runningText());
+      },
+    });
+  };
+
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupted = sig;
+    stopAll('SIGTERM');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    let next = 0;
+    const worker = async () => {
+      while (next < stops.length && !interrupted) {
+        const i = next++;
+        const stop = stops[i]!;
+        running.set(stop.name, '');
+        progress.show(runningText());
+        results[i] = await runStop(stop);
+        running.delete(stop.name);
+        flush();
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    progress.clear();
+  }
+
+  const done = results.filter((r): r is LabResult => r !== undefined);
+  const observed = observe(done);
+  if (options.json) {
+    const doc: TourJson = { labs: done, tour: { states: stateFlags(observed), observed: countObserved(observed), of: TOUR_STATES.length } };
+    out.write(`${JSON.stringify(doc, null, 2)}\n`);
+  } else {
+    out.write(`${formatSummary(done, observed, Date.now() - started, { lang: options.lang, color: options.color, long: options.long }).join('\n')}\n`);
+  }
+  if (interrupted) return interrupted === 'SIGINT' ? 130 : 143;
+  return done.some((r) => r.status === 'failed') ? 1 : 0;
+}

@@ -1,0 +1,118 @@
+// The state diagram and the checklist on real lab results (test/fixtures/tour/, captured with
+// `tcplab run --all --json` and `tcplab run half-close --json`): what is marked, what is drawn
+// solid, and that it all fits 80 columns.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { LabResult } from '../../src/runner/result.js';
+import { EDGES, formatDiagram } from '../../src/tour/diagram.js';
+import { countObserved, observe, stateFlags, TOUR_STATES } from '../../src/tour/observed.js';
+import { formatSummary } from '../../src/tour/summary.js';
+import { displayWidth, stripAnsi } from '../../src/tour/text.js';
+
+function labs(file: string): LabResult[] {
+  return (JSON.parse(readFileSync(new URL(`../fixtures/tour/${file}.json`, import.meta.url), 'utf8')) as { labs: LabResult[] }).labs;
+}
+
+const all = labs('all');
+const halfClose = labs('half-close');
+const INDENT = 2;
+
+/** The character drawn at the first cell of an edge's line. */
+function firstCell(lines: string[], key: string): string {
+  const edge = EDGES.find((e) => e.key === key)!;
+  const [x, y] = edge.path[0]!;
+  return lines[y]![INDENT + x]!;
+}
+
+describe('observe', () => {
+  it('finds all eleven states in a full run, each with the labs it was seen in', () => {
+    const o = observe(all);
+    expect(countObserved(o)).toBe(11);
+    expect(o.seenIn.CLOSING).toEqual(['closing']);
+    expect(o.seenIn.LAST_ACK).toContain('last-ack');
+    expect(o.seenIn.SYN_SENT).toEqual(['syn-sent']);
+    expect(Object.keys(stateFlags(o))).toEqual([...TOUR_STATES]);
+  });
+
+  it('counts CLOSED only for a socket seen before that left the table', () => {
+    const refused = all.filter((r) => r.name === 'refused');
+    expect(observe(refused).seenIn.CLOSED).toEqual([]);
+    expect(observe(all.filter((r) => r.name === 'reset')).seenIn.CLOSED).toEqual(['reset']);
+  });
+
+  it('infers how a socket entered the table: a listener from CLOSED, a request socket from LISTEN', () => {
+    const o = observe(all);
+    expect(o.transitions.get('CLOSED>LISTEN')).toContain('handshake');
+    expect(o.transitions.get('LISTEN>SYN_RECV')).toEqual(['syn-recv']);
+    expect(o.transitions.get('CLOSED>SYN_SENT')).toEqual(['syn-sent']);
+  });
+});
+
+describe('formatDiagram', () => {
+  it('marks every state [x] after a full run, and draws no unmarked box', () => {
+    const lines = formatDiagram(observe(all), { color: false });
+    const text = lines.join('\n');
+    for (const s of TOUR_STATES) expect(text).toContain(`[x] ${s}`);
+    expect(text).not.toContain('[ ]');
+    expect(text.match(/\[x\] CLOSED/g)).toHaveLength(2);
+  });
+
+  it('after half-close alone: its states marked, the handshake states not', () => {
+    const text = formatDiagram(observe(halfClose), { color: false }).join('\n');
+    for (const s of ['LISTEN', 'ESTABLISHED', 'FIN_WAIT2', 'CLOSE_WAIT', 'TIME_WAIT', 'CLOSED']) expect(text).toContain(`[x] ${s}`);
+    for (const s of ['SYN_SENT', 'SYN_RECV', 'CLOSING']) expect(text).toContain(`[ ] ${s}`);
+  });
+
+  it('draws the transitions seen solid and the others dashed', () => {
+    const full = formatDiagram(observe(all), { color: false });
+    const half = formatDiagram(observe(halfClose), { color: false });
+    // FIN_WAIT2 -> TIME_WAIT is seen in both; CLOSING -> TIME_WAIT only in the full run.
+    expect(firstCell(full, 'FIN_WAIT2>TIME_WAIT')).toBe('|');
+    expect(firstCell(half, 'FIN_WAIT2>TIME_WAIT')).toBe('|');
+    expect(firstCell(full, 'CLOSING>TIME_WAIT')).toBe('|');
+    expect(firstCell(half, 'CLOSING>TIME_WAIT')).toBe(':');
+    // Simultaneous open is too brief for any polling observer.
+    expect(firstCell(full, 'SYN_SENT>SYN_RECV')).toBe('-');
+    expect(full[12]!.slice(INDENT + 19, INDENT + 56)).toMatch(/^<( -)+$/);
+  });
+
+  it('keeps every line within 80 columns; colour changes nothing but the colours', () => {
+    const plain = formatDiagram(observe(all), { color: false });
+    const coloured = formatDiagram(observe(all), { color: true });
+    for (const l of plain) expect(displayWidth(l)).toBeLessThanOrEqual(80);
+    expect(plain.join('\n')).not.toContain('\x1b[');
+    expect(coloured.join('\n')).toContain('\x1b[');
+    expect(coloured.map(stripAnsi)).toEqual(plain);
+  });
+});
+
+describe('formatSummary', () => {
+  it('checks off 11 of 11 after a full run, with the labs each state was seen in', () => {
+    const o = observe(all);
+    const text = formatSummary(all, o, 12_345, { lang: 'en', color: false, long: false }).join('\n');
+    expect(text).toContain('11 of 11 states observed on this machine');
+    expect(text).toMatch(/\[x\] CLOSING\s+closing$/m);
+    expect(text).toMatch(/\[x\] SYN_RECV\s+syn-recv$/m);
+    expect(text).toContain('run `tcplab tour --long`');
+    expect(text).toContain('14 passed, 0 failed, 0 skipped · The tour took 12.3 s.');
+  });
+
+  it('leaves unseen states unchecked after half-close alone', () => {
+    const text = formatSummary(halfClose, observe(halfClose), 1000, { lang: 'en', color: false, long: false }).join('\n');
+    expect(text).toMatch(/\[ \] SYN_SENT$/m);
+    expect(text).toMatch(/\[x\] TIME_WAIT\s+half-close$/m);
+    expect(text).toMatch(/\d+ of 11 states observed/);
+  });
+
+  it('fits 80 columns in English and Chinese, with and without colour', () => {
+    for (const lang of ['en', 'zh'] as const) {
+      for (const color of [false, true]) {
+        const lines = formatSummary(all, observe(all), 9_000, { lang, color, long: false });
+        for (const l of lines) expect(displayWidth(l), l).toBeLessThanOrEqual(80);
+        if (!color) expect(lines.join('\n')).not.toContain('\x1b[');
+      }
+    }
+    expect(formatSummary(all, observe(all), 9_000, { lang: 'zh', color: false, long: false }).join('\n')).toContain('本机观察到 11 / 11 个状态');
+  });
+});
