@@ -13,6 +13,7 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'list'; json: boolean }
+  | { kind: 'delegate'; command: 'watch' | 'count' | 'who' | 'tour'; argv: string[] }
   | { kind: 'run'; labs: string[]; all: boolean; long: boolean; json: boolean; netns: boolean; observer: ObserverName | 'auto'; family: Family; periodMs?: number; timeoutMs?: number };
 
 const FAMILIES: readonly Family[] = ['4', '6', 'mapped'];
@@ -24,7 +25,15 @@ function positiveNumber(flag: string, raw: string | undefined): number | undefin
   return n;
 }
 
+/** Commands that parse their own flags. */
+const DELEGATED = ['watch', 'count', 'who', 'tour'] as const;
+
 export function parseCommand(argv: string[]): Command {
+  const first = argv.find((a) => !a.startsWith('-'));
+  if (first && (DELEGATED as readonly string[]).includes(first) && !argv.includes('--help') && !argv.includes('-h')) {
+    const at = argv.indexOf(first);
+    return { kind: 'delegate', command: first as (typeof DELEGATED)[number], argv: [...argv.slice(0, at), ...argv.slice(at + 1)] };
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -85,6 +94,6 @@ export function parseCommand(argv: string[]): Command {
       };
     }
     default:
-      throw new UsageError(`unknown command \`${command}\`; expected list or run (see \`tcplab --help\`)`);
+      throw new UsageError(`unknown command \`${command}\`; expected list, run, tour, watch, count or who (see \`tcplab --help\`)`);
   }
 }

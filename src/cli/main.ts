@@ -87,6 +87,21 @@ async function run(cmd: Extract<Command, { kind: 'run' }>): Promise<number> {
   return results.some((r) => r.status === 'failed') ? 1 : 0;
 }
 
+async function delegate(command: Extract<Command, { kind: 'delegate' }>['command'], argv: string[]): Promise<number> {
+  switch (command) {
+    case 'watch':
+      return (await import('./watch.js')).watchCommand(argv);
+    case 'count':
+    case 'who':
+    case 'tour':
+      throw new UsageError(`\`${command}\` is not available in this build`);
+    default: {
+      const never: never = command;
+      return never;
+    }
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const cmd = parseCommand(argv);
   switch (cmd.kind) {
@@ -101,6 +116,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'run':
       return run(cmd);
+    case 'delegate':
+      return delegate(cmd.command, cmd.argv);
     default: {
       const never: never = cmd;
       return never;

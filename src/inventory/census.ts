@@ -83,3 +83,18 @@ export async function countSockets(options: CountOptions = {}): Promise<StateCou
   if (inodes) rows = rows.filter((r) => r.inode !== undefined && inodes.has(r.inode));
   return countByState(rows);
 }
+
+/** Both sides of a port: the sockets whose local port it is (its server's) and whose remote port it is (its clients'). */
+export interface PortSides {
+  server: StateCounts;
+  clients: StateCounts;
+}
+
+/** Connections by state on each side of `port` (a socket connected to itself counts on both). */
+export async function countSides(port: number, netns: Netns = 'self'): Promise<PortSides> {
+  const rows = await readSocketTable({ netns, ports: [port] });
+  return {
+    server: countByState(rows.filter((r) => r.local.port === port)),
+    clients: countByState(rows.filter((r) => r.remote.port === port)),
+  };
+}

@@ -1,7 +1,7 @@
 // The lock client: acquire (one round trip when free), wait in a first-come queue with a
 // deadline, jittered retries and pub/sub wake-up, reentrant holds per owner counted in Redis,
 // fencing tokens, renewal. Keys of lock K: K (the owner's token), K:holds (nesting count),
-// K:fence (INCR), K:queue and K:waiters (who waits, in order); channel K:released.
+// K:fence (INCR), K:queue and K:waiters (who waits, in order); a waiter's channel K:wake:TOKEN.
 
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -13,9 +13,9 @@ import { connectRedis, type RedisConnection, type RedisEndpoint } from './redis-
 import { ACQUIRE, EXTEND, LEAVE, RELEASE, runScript } from './scripts.js';
 import { Waker, type ChannelWatch } from './wake.js';
 
-/** The Redis keys and channel of lock `key`. */
-export function lockKeys(key: string): { lock: string; holds: string; fence: string; queue: string; waiters: string; channel: string } {
-  return { lock: key, holds: `${key}:holds`, fence: `${key}:fence`, queue: `${key}:queue`, waiters: `${key}:waiters`, channel: `${key}:released` };
+/** The Redis keys of lock `key`, and the prefix of its waiters' wake-up channels. */
+export function lockKeys(key: string): { lock: string; holds: string; fence: string; queue: string; waiters: string; wake: string } {
+  return { lock: key, holds: `${key}:holds`, fence: `${key}:fence`, queue: `${key}:queue`, waiters: `${key}:waiters`, wake: `${key}:wake:` };
 }
 
 /** How long a queued waiter stays in the queue without trying again: past its next retry. */
@@ -53,6 +53,11 @@ export class LockClient {
   constructor(readonly endpoint: RedisEndpoint, options: { name?: string } = {}) {
     this.redis = connectRedis(endpoint, { name: options.name ?? 'tcplab-lock' });
     this.waker = new Waker(endpoint);
+  }
+
+  /** Resolves once both connections are up: commands, and the subscriber that wake-ups arrive on. */
+  async ready(): Promise<void> {
+    await Promise.all([this.redis.ready(), this.waker.open()]);
   }
 
   /** A new owner (a task, a request): reentrant within itself, excluded from every other. */
@@ -98,10 +103,10 @@ export class LockClient {
         if (left <= 0) throw new LockError('deadline', key, `not acquired within its deadline of ${o.deadlineMs} ms (held by another owner, ${value} ms left on its TTL)`);
         if (!watch) {
           // Listen first, then try again: a release between the two is never missed.
-          watch = await this.waker.watch(keys.channel, token);
+          watch = await this.waker.watch(keys.wake + token);
           continue;
         }
-        // Sleep until a release names this waiter, the TTL's end (a crashed holder never
+        // Sleep until a release wakes this waiter (the queue's head), the TTL's end (a crashed holder never
         // publishes) or a jittered retry, whichever comes first.
         const sleep = Math.min(left, jitter(o.retryMs), value >= 0 ? value + 1 : Infinity);
         if ((await watch.next(sleep, o.signal)) === 'aborted') continue;
@@ -109,7 +114,7 @@ export class LockClient {
     } finally {
       watch?.close();
       // A waiter that gives up leaves the queue at once (else it would block it until it counts as gone).
-      if (queued && !acquired) await runScript(this.redis, LEAVE, [keys.lock, keys.queue, keys.waiters], [token, keys.channel]).catch(() => {});
+      if (queued && !acquired) await runScript(this.redis, LEAVE, [keys.lock, keys.queue, keys.waiters], [token, keys.wake]).catch(() => {});
     }
   }
 
@@ -133,7 +138,7 @@ export class LockClient {
     return {
       release: async (hold: Hold) => {
         const keys = lockKeys(hold.key);
-        return Number(await runScript(this.redis, RELEASE, [keys.lock, keys.holds, keys.queue, keys.waiters], [hold.token, keys.channel]));
+        return Number(await runScript(this.redis, RELEASE, [keys.lock, keys.holds, keys.queue, keys.waiters], [hold.token, keys.wake]));
       },
       forget: (hold: Hold) => {
         if (owner.holds.get(hold.key) === hold) owner.holds.delete(hold.key);

@@ -27,6 +27,8 @@ export interface RedisConnection {
 
 /** A connection in subscribe mode: receives messages of the channels it subscribed to. */
 export interface RedisSubscriber {
+  /** Resolves once connected. */
+  ready(): Promise<void>;
   subscribe(channel: string): Promise<void>;
   unsubscribe(channel: string): Promise<void>;
   onMessage(listener: (channel: string, message: string) => void): void;
@@ -38,6 +40,14 @@ export interface ConnectOptions {
   name?: string;
   /** Give up a command after this many reconnect attempts (default 20, ioredis's). */
   maxRetriesPerRequest?: number;
+}
+
+function whenReady(redis: Redis, endpoint: RedisEndpoint): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    redis.once('ready', () => resolve());
+    redis.once('end', () => reject(new Error(`connection to ${endpoint.host}:${endpoint.port} ended before it was ready`)));
+  });
 }
 
 function open(endpoint: RedisEndpoint, options: ConnectOptions): Redis {
@@ -62,10 +72,7 @@ export function connectRedis(endpoint: RedisEndpoint, options: ConnectOptions = 
   return {
     endpoint,
     call: (command, ...args) => redis.call(command, args) as Promise<unknown>,
-    ready: () => (redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve, reject) => {
-      redis.once('ready', () => resolve());
-      redis.once('end', () => reject(new Error(`connection to ${endpoint.host}:${endpoint.port} ended before it was ready`)));
-    })),
+    ready: () => whenReady(redis, endpoint),
     get localPort() {
       return redis.stream?.localPort;
     },
@@ -80,6 +87,7 @@ export function connectRedis(endpoint: RedisEndpoint, options: ConnectOptions = 
 export function subscribeRedis(endpoint: RedisEndpoint, options: ConnectOptions = {}): RedisSubscriber {
   const redis = open(endpoint, options);
   return {
+    ready: () => whenReady(redis, endpoint),
     subscribe: async (channel) => {
       await redis.subscribe(channel);
     },

@@ -76,29 +76,31 @@ return {0, redis.call('PTTL', KEYS[1])}
 `);
 
 /**
- * KEYS: lock, holds, queue, waiters. ARGV: token, channel.
- * Only while lock == token: DECR holds; at zero DEL both and PUBLISH the next live waiter's token
- * ('' when none) on the channel -> holds left (0 = freed), or -1 when not this token's any more.
+ * KEYS: lock, holds, queue, waiters. ARGV: token, wake-up channel prefix.
+ * Only while lock == token: DECR holds; at zero DEL both and PUBLISH on the channel of the next
+ * live waiter only (prefix + its token): one message per hand-off, however many wait.
+ * -> holds left (0 = freed), or -1 when the lock is not this token's any more.
  */
 export const RELEASE = script('release', DROP_GONE_HEADS + `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 local holds = redis.call('DECR', KEYS[2])
 if holds > 0 then return holds end
 redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('PUBLISH', ARGV[2], live_head(KEYS[3], KEYS[4], now_ms()) or '')
+local head = live_head(KEYS[3], KEYS[4], now_ms())
+if head then redis.call('PUBLISH', ARGV[2] .. head, 'released') end
 return 0
 `);
 
 /**
- * KEYS: lock, queue, waiters. ARGV: token, channel. A waiter gives up: leaves the queue, and
- * when the lock is free wakes the next live waiter (it may have been waiting behind this one).
+ * KEYS: lock, queue, waiters. ARGV: token, wake-up channel prefix. A waiter gives up: it leaves
+ * the queue and, when the lock is free, wakes the next live waiter (that may have waited behind it).
  */
 export const LEAVE = script('leave', DROP_GONE_HEADS + `
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 if redis.call('EXISTS', KEYS[1]) == 0 then
   local head = live_head(KEYS[2], KEYS[3], now_ms())
-  if head then redis.call('PUBLISH', ARGV[2], head) end
+  if head then redis.call('PUBLISH', ARGV[2] .. head, 'released') end
 end
 return 1
 `);

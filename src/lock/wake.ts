@@ -1,6 +1,6 @@
-// Wake-up on release: waiters of a lock listen on its release channel over one shared
-// subscriber connection, so a waiter sleeps until the release names it (the queue's head) or
-// names no one, not in a polling loop. A wake-up between an attempt and the wait is kept.
+// Wake-up on release: each waiter listens on a channel of its own (the release publishes to the
+// queue's head only) over one subscriber connection per client, so a waiter sleeps until it is
+// its turn, not in a polling loop. A wake-up between an attempt and the wait is kept.
 
 import type { RedisEndpoint, RedisSubscriber } from './redis-client.js';
 import { subscribeRedis } from './redis-client.js';
@@ -10,15 +10,14 @@ export type WakeReason = 'released' | 'timeout' | 'aborted';
 
 /** One waiter's interest in one channel, from before its first attempt until it is done. */
 export interface ChannelWatch {
-  /** Waits for a release naming this waiter since the previous call (or the watch began), at most `ms`. */
+  /** Waits for a wake-up since the previous call (or since the watch began), at most `ms`. */
   next(ms: number, signal?: AbortSignal): Promise<WakeReason>;
   /** Stops listening (unsubscribes when it was the channel's last watch). */
   close(): void;
 }
 
 interface Watcher {
-  token: string;
-  /** A release named this waiter (or no one) since its last wait. */
+  /** A release woke this waiter since its last wait. */
   pending: boolean;
   wake?: () => void;
 }
@@ -38,9 +37,8 @@ export class Waker {
   private connection(): RedisSubscriber {
     if (!this.subscriber) {
       this.subscriber = subscribeRedis(this.endpoint, { name: 'tcplab-lock-waker' });
-      this.subscriber.onMessage((name, next) => {
+      this.subscriber.onMessage((name) => {
         for (const w of this.channels.get(name)?.watches ?? []) {
-          if (next !== '' && next !== w.token) continue;
           w.pending = true;
           w.wake?.();
         }
@@ -49,8 +47,13 @@ export class Waker {
     return this.subscriber;
   }
 
-  /** Starts listening on `name` for releases naming `token`; resolves once Redis confirmed the subscription. */
-  async watch(name: string, token: string): Promise<ChannelWatch> {
+  /** Opens the subscriber connection now rather than at the first wait. */
+  open(): Promise<void> {
+    return this.connection().ready();
+  }
+
+  /** Starts listening on `name`; resolves once Redis confirmed the subscription. */
+  async watch(name: string): Promise<ChannelWatch> {
     let channel = this.channels.get(name);
     if (!channel) {
       const subscriber = this.connection();
@@ -58,7 +61,7 @@ export class Waker {
       this.channels.set(name, channel);
     }
     const ch = channel;
-    const entry: Watcher = { token, pending: false };
+    const entry: Watcher = { pending: false };
     ch.watches.add(entry);
     try {
       await ch.ready;

@@ -50,9 +50,12 @@ export function closeTracefs(fs: { root: string; mounted: boolean }): void {
   }
 }
 
-/** The kernel filter for the lab's ports; `0` (nothing) until a port is known. */
+/** Matches no TCP event (writing `0` to a filter file would clear it: everything passes). */
+const NOTHING = 'sport == 0 && dport == 0';
+
+/** The kernel filter for these ports; nothing until a port is known. */
 export function portFilter(ports: ReadonlySet<number>): string {
-  if (ports.size === 0) return '0';
+  if (ports.size === 0) return NOTHING;
   return [...ports].map((p) => `sport == ${p} || dport == ${p}`).join(' || ');
 }
 
@@ -70,7 +73,7 @@ export class TraceInstance {
     this.write('trace_clock', 'mono');
     this.write('buffer_size_kb', String(bufferKb));
     for (const { event, portFilter: filterable } of TRACE_EVENTS) {
-      if (filterable) this.write(`events/${event}/filter`, '0');
+      if (filterable) this.write(`events/${event}/filter`, NOTHING);
       this.write(`events/${event}/enable`, '1');
     }
     this.fd = openSync(path.join(this.dir, 'trace_pipe'), constants.O_RDONLY | constants.O_NONBLOCK);
@@ -82,7 +85,11 @@ export class TraceInstance {
 
   /** Narrows the port-filterable events to these ports (takes effect at once). */
   setPorts(ports: ReadonlySet<number>): void {
-    const filter = portFilter(ports);
+    this.setFilter(portFilter(ports));
+  }
+
+  /** Sets the filter of the port-filterable events; `0` clears it (every event passes). */
+  setFilter(filter: string): void {
     for (const { event, portFilter: filterable } of TRACE_EVENTS) if (filterable) this.write(`events/${event}/filter`, filter);
   }
 

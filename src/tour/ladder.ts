@@ -175,25 +175,27 @@ function receive(model: Model, cast: Cast, to: Side, seg: SegmentKind): void {
 
 const otherSide = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 
-/** The ladder of a lab's most telling connection, as lines of at most 80 columns. */
-export function formatLadder(r: LabResult, options: LadderOptions): string[] {
-  const p = paint(options.color);
-  const w = wordsFor(options.lang);
-  const cast = castOf(r);
-  if (!cast.client.label && !cast.server.label) return [`  ${w.nothingToDraw}`];
-  const events = inferEvents(r, cast);
+/** One drawn line before rendering: its time, its middle, and both sides' states after it. */
+interface Line {
+  time: string;
+  middle: string;
+  after: Model;
+}
+
+/**
+ * The lines of a ladder. Within one moment the segments are drawn first. An observation then
+ * confirms a state the segments implied, on the lines since that side's previous observation
+ * (its parentheses go), even when the segments have already moved past it; an observation the
+ * segments did not foresee sets the state and gets a line of its own.
+ */
+function ladderLines(events: LadderEvent[], cast: Cast, w: Words, p: Paint): Line[] {
   // A listener exists before any connection to it: the server side starts (implied) in LISTEN.
   const model: Model = { client: undefined, server: cast.server.listener ? { state: 'LISTEN', implied: true } : undefined };
-  let last: Model = { client: undefined, server: undefined };
   /** Arrivals of crossing segments, applied when the next line is drawn (they were in flight). */
   let inFlight: (() => void)[] = [];
-  const header = `  ${padStart('ms', TIME)}  ${padEnd(cast.client.label, STATE + 1 + ARROW + 1)}${cast.self ? w.sameSocket : cast.server.label}`;
-  const lines = [p.dim(header)];
-  const changed = (s: Side) => model[s]?.state !== last[s]?.state || model[s]?.implied !== last[s]?.implied;
-  const emit = (t: string, mid: string) => {
-    lines.push(trimEndStyled(`  ${t}  ${cell(model.client, changed('client'), p)} ${mid} ${cell(model.server, changed('server'), p)}`));
-    last = { ...model };
-  };
+  /** Per side, the lines drawn since its last observation. */
+  const since: Record<Side, Line[]> = { client: [], server: [] };
+  const lines: Line[] = [];
   for (let i = 0; i < events.length; ) {
     const at = events[i]!.atMs;
     let j = i;
@@ -202,13 +204,8 @@ export function formatLadder(r: LabResult, options: LadderOptions): string[] {
     i = j;
     inFlight.forEach((land) => land());
     inFlight = [];
-    for (const e of group) if (e.kind === 'observed') model[e.side] = { state: e.state, implied: false };
-    const drawn = group.filter((e): e is Drawn => e.kind !== 'observed');
-    if (drawn.length === 0) {
-      if (changed('client') || changed('server')) emit(time(at, false), ' '.repeat(ARROW));
-      continue;
-    }
-    for (const e of drawn) {
+    for (const e of group) {
+      if (e.kind === 'observed') continue;
       if (e.kind === 'segment') {
         send(model, cast, e.from, e.segment);
         if (e.fate === 'arrives') receive(model, cast, otherSide(e.from), e.segment);
@@ -216,14 +213,58 @@ export function formatLadder(r: LabResult, options: LadderOptions): string[] {
         send(model, cast, 'client', e.segment);
         send(model, cast, 'server', e.segment);
         inFlight.push(() => receive(model, cast, 'client', e.segment), () => receive(model, cast, 'server', e.segment));
+      } else if (e.side && (e.note.kind === 'fin-timeout' || e.note.kind === 'time-wait-over')) {
+        model[e.side] = { state: 'CLOSED', implied: true };
       }
-      emit(time(at, e.approx), middle(e, w, p));
+      const line = { time: time(at, e.approx), middle: middle(e, w, p), after: { ...model } };
+      lines.push(line);
+      since.client.push(line);
+      since.server.push(line);
     }
-  }
-  lines.push('', ...[w.legendImplied, w.legendInferred].flatMap((t) => wrap(t, 80, '  ')).map((l) => p.dim(l)));
-  if (cast.others.length > 0) {
-    const list = cast.others.map((s) => `${s.name} ${s.states.map((st) => st.state).join(' -> ')}`).join(', ');
-    lines.push(...wrap(w.alsoHere(list), 80, '  ').map((l) => p.dim(l)));
+    let own = false;
+    for (const e of group) {
+      if (e.kind !== 'observed') continue;
+      const seen: Shown = { state: e.state, implied: false };
+      const first = since[e.side].findIndex((l) => l.after[e.side]?.state === e.state);
+      if (first === -1) {
+        model[e.side] = seen;
+        own = true;
+        since[e.side] = [];
+        continue;
+      }
+      let k = first;
+      for (; k < since[e.side].length && since[e.side][k]!.after[e.side]?.state === e.state; k++) {
+        const l = since[e.side][k]!;
+        l.after = { ...l.after, [e.side]: seen };
+      }
+      since[e.side] = since[e.side].slice(k);
+      if (model[e.side]?.state === e.state) model[e.side] = seen;
+    }
+    const last = lines[lines.length - 1]?.after;
+    const moved = (s: Side) => model[s]?.state !== last?.[s]?.state || model[s]?.implied !== last?.[s]?.implied;
+    if (own && (!last || moved('client') || moved('server'))) lines.push({ time: time(at, false), middle: ' '.repeat(ARROW), after: { ...model } });
   }
   return lines;
+}
+
+/** The ladder of a lab's most telling connection, as lines of at most 80 columns. */
+export function formatLadder(r: LabResult, options: LadderOptions): string[] {
+  const p = paint(options.color);
+  const w = wordsFor(options.lang);
+  const cast = castOf(r);
+  if (!cast.client.label && !cast.server.label) return [`  ${w.nothingToDraw}`];
+  const header = `  ${padStart('ms', TIME)}  ${padEnd(cast.client.label, STATE + 1 + ARROW + 1)}${cast.self ? w.sameSocket : cast.server.label}`;
+  const out = [p.dim(header)];
+  let before: Model = { client: undefined, server: undefined };
+  for (const l of ladderLines(inferEvents(r, cast), cast, w, p)) {
+    const changed = (s: Side) => l.after[s]?.state !== before[s]?.state || l.after[s]?.implied !== before[s]?.implied;
+    out.push(trimEndStyled(`  ${l.time}  ${cell(l.after.client, changed('client'), p)} ${l.middle} ${cell(l.after.server, changed('server'), p)}`));
+    before = l.after;
+  }
+  out.push('', ...[w.legendImplied, w.legendInferred].flatMap((t) => wrap(t, 80, '  ')).map((l) => p.dim(l)));
+  if (cast.others.length > 0) {
+    const list = cast.others.map((s) => `${s.name} ${s.states.map((st) => st.state).join(' -> ')}`).join(', ');
+    out.push(...wrap(w.alsoHere(list), 80, '  ').map((l) => p.dim(l)));
+  }
+  return out;
 }

@@ -95,6 +95,56 @@ describe('LockClient on a real redis-server', () => {
     await got.release();
   });
 
+  it('serves waiters first come, first served, and a newcomer queues behind them', async () => {
+    const k = key();
+    const held = await a.acquire(k);
+    const order: string[] = [];
+    const wait = (client: LockClient, name: string) => client.acquire(k, { deadlineMs: 5000, retryMs: 2000 }).then(async (l) => {
+      order.push(name);
+      await sleep(10);
+      await l.release();
+    });
+    const first = wait(b, 'first');
+    await sleep(30);
+    const second = wait(a, 'second');
+    await sleep(30);
+    await held.release();
+    await sleep(2); // the first in line is being woken; a newcomer must not overtake it
+    const third = wait(b, 'newcomer');
+    await Promise.all([first, second, third]);
+    expect(order).toEqual(['first', 'second', 'newcomer']);
+  });
+
+  it('lets a waiter that gives up leave the queue at once, so the next one is not blocked', async () => {
+    const k = key();
+    const held = await a.acquire(k);
+    const quitter = rejection(b.acquire(k, { deadlineMs: 100 }));
+    await sleep(20);
+    const patient = b.acquire(k, { deadlineMs: 5000, retryMs: 4000 });
+    expect((await quitter).code).toBe('deadline');
+    await held.release();
+    const t0 = performance.now();
+    await (await patient).release();
+    expect(performance.now() - t0).toBeLessThan(100);
+    expect(await a.redis.call('ZCARD', `${k}:queue`)).toBe(0);
+  });
+
+  it('drops a waiter that stopped trying (crashed) from the head of the queue', async () => {
+    const k = key();
+    const held = await a.acquire(k);
+    // A waiter that joined and then died: in the queue, counted as gone 100 ms later.
+    const time = (await a.redis.call('TIME')) as [string, string];
+    const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+    await a.redis.call('ZADD', `${k}:queue`, now - 1, 'dead-waiter');
+    await a.redis.call('HSET', `${k}:waiters`, 'dead-waiter', now + 100);
+    const live = b.acquire(k, { deadlineMs: 5000, retryMs: 100 });
+    await sleep(20);
+    await held.release();
+    const t0 = performance.now();
+    await (await live).release();
+    expect(performance.now() - t0).toBeLessThan(400);
+  });
+
   it('retries when the TTL of a holder that never releases runs out, not later', async () => {
     const k = key();
     await a.acquire(k, { ttlMs: 200 }); // never released: a crashed holder publishes nothing

@@ -1,0 +1,104 @@
+// `tcplab watch`: every TCP state transition of a port, a process or the whole machine, live,
+// in tcpstates' column order, until Ctrl-C or --duration; then a per-state summary.
+// Exit status: 0 when a transition was seen, 1 when none was, 2 for bad input.
+
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { mountedTracefs, traceUnavailable } from '../observe/tracefs.js';
+import { header, line, summary, type WatchFormat } from '../watch/format.js';
+import { pollSource, traceSource, type Selection, type WatchSource } from '../watch/sources.js';
+import { StateClock } from '../watch/transitions.js';
+import { UsageError } from './args.js';
+
+const INNER = 'TCPLAB_WATCH_IN_MOUNT_NS';
+
+function parse(argv: string[]) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        port: { type: 'string' }, pid: { type: 'string' }, all: { type: 'boolean' },
+        json: { type: 'boolean' }, csv: { type: 'boolean' }, duration: { type: 'string' }, period: { type: 'string' },
+        observer: { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    const m = /Unknown option '([^']+)'|Unexpected argument '([^']+)'/.exec((err as Error).message);
+    throw new UsageError(m ? `watch: unknown ${m[1] ? `flag ${m[1]}` : `argument ${m[2]}`}; use --port P, --pid N or --all` : `watch: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const chosen = [values.port !== undefined, values.pid !== undefined, values.all === true].filter(Boolean).length;
+  if (chosen !== 1) throw new UsageError('watch needs exactly one of --port P, --pid N or --all');
+  const int = (flag: string, raw: string, max: number) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`expected \`--${flag}\` to be an integer from 1 to ${max}, got \`${raw}\``);
+    return n;
+  };
+  const sel: Selection = values.port !== undefined ? { kind: 'port', port: int('port', values.port, 65535) }
+    : values.pid !== undefined ? { kind: 'pid', pid: int('pid', values.pid, 2 ** 22) } : { kind: 'all' };
+  if (values.json && values.csv) throw new UsageError('give --json or --csv, not both');
+  const format: WatchFormat = values.json ? 'json' : values.csv ? 'csv' : 'text';
+  const duration = values.duration === undefined ? undefined : Number(values.duration);
+  if (duration !== undefined && !(duration > 0)) throw new UsageError(`expected \`--duration\` to be a positive number of seconds, got \`${values.duration}\``);
+  const period = values.period === undefined ? 10 : int('period', values.period, 60_000);
+  const observer = values.observer ?? 'auto';
+  if (!['auto', 'trace', 'proc'].includes(observer)) throw new UsageError(`watch: unknown observer \`${observer}\`; expected auto, trace or proc`);
+  return { sel, format, duration, period, observer };
+}
+
+/** Re-runs this command in a private mount namespace, so a tracefs it mounts is never left behind. */
+function inMountNamespace(argv: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn('unshare', ['--mount', '--', process.execPath, process.argv[1]!, 'watch', ...argv], {
+      stdio: 'inherit', env: { ...process.env, [INNER]: '1' },
+    });
+    // Ctrl-C reaches both processes; a signal sent to this one alone is passed on.
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('close', (code) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+export async function watchCommand(argv: string[]): Promise<number> {
+  const opts = parse(argv);
+  const reason = traceUnavailable();
+  if (opts.observer === 'trace' && reason) throw new UsageError(reason);
+  const useTrace = opts.observer !== 'proc' && !reason;
+  if (useTrace && !mountedTracefs() && process.env[INNER] !== '1') return inMountNamespace(argv);
+
+  const t0 = performance.now();
+  const source: WatchSource = useTrace ? traceSource(opts.sel, opts.period, t0) : pollSource(opts.sel, opts.period, t0);
+  const out = process.stdout;
+  const info = opts.format === 'text' ? out : process.stderr;
+  const what = opts.sel.kind === 'port' ? `port ${opts.sel.port}` : opts.sel.kind === 'pid' ? `process ${opts.sel.pid}` : 'every TCP socket';
+  info.write(`watching ${what} through ${source.description}${useTrace || opts.observer === 'proc' ? '' : ` (${reason})`}; Ctrl-C to stop\n`);
+  const head = header(opts.format);
+  if (head) out.write(head + '\n');
+
+  const clock = new StateClock();
+  const counts = new Map<string, number>();
+  let total = 0;
+  source.start((raw) => {
+    const t = clock.stamp(raw);
+    if (t.to === 'SYN_SENT' && t.local.port === 0 && opts.sel.kind !== 'all') return;
+    total += 1;
+    counts.set(t.to, (counts.get(t.to) ?? 0) + 1);
+    out.write(line(t, opts.format) + '\n');
+  });
+  await new Promise<void>((resolve) => {
+    // Handlers stay installed: a second Ctrl-C must not kill the process before it cleans up.
+    const end = () => resolve();
+    process.on('SIGINT', end);
+    process.on('SIGTERM', end);
+    if (opts.duration !== undefined) setTimeout(end, opts.duration * 1000).unref();
+  });
+  source.stop();
+  info.write(summary(counts, total, useTrace ? 'trace' : 'proc polling', (performance.now() - t0) / 1000) + '\n');
+  return total > 0 ? 0 : 1;
+}

@@ -1,0 +1,146 @@
+// Where `tcplab watch` gets its transitions: the kernel's trace (root), or polls of /proc.
+// Both deliver transitions through `onTransition` until `stop()`.
+
+import { readdirSync, readlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { parseProcNetTcp } from '../observe/proc.js';
+import { rowKey, type SocketRow } from '../observe/row.js';
+import { parseTraceLine } from '../observe/trace-parse.js';
+import { closeTracefs, INSTANCE_PREFIX, openTracefs, portFilter, TraceInstance } from '../observe/tracefs.js';
+import { monotonicMs } from '../observe/trace.js';
+import { diffTables, tableOf, type WatchTransition } from './transitions.js';
+
+export type Selection = { kind: 'port'; port: number } | { kind: 'pid'; pid: number } | { kind: 'all' };
+
+export interface WatchSource {
+  /** `trace` or `proc every N ms`. */
+  readonly description: string;
+  start(onTransition: (t: Omit<WatchTransition, 'msInFrom'>) => void): void;
+  stop(): void;
+}
+
+/** The socket inodes a process holds (readable only for one's own processes unless root). */
+function socketInodes(pid: number): Set<number> {
+  const out = new Set<number>();
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return out;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) out.add(Number(m[1]));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out;
+}
+
+async function readTable(pid?: number): Promise<SocketRow[]> {
+  const base = pid === undefined ? '/proc/net' : `/proc/${pid}/net`;
+  const [v4, v6] = await Promise.all([readFile(`${base}/tcp`, 'utf8'), readFile(`${base}/tcp6`, 'utf8').catch(() => '')]);
+  return [...parseProcNetTcp(v4), ...parseProcNetTcp(v6)];
+}
+
+/** The local ports of a process's sockets (its listeners and connections). */
+async function portsOfPid(pid: number): Promise<Set<number>> {
+  const inodes = socketInodes(pid);
+  const rows = await readTable(pid).catch(() => []);
+  return new Set(rows.filter((r) => r.inode !== undefined && inodes.has(r.inode)).map((r) => r.local.port));
+}
+
+function selects(sel: Selection, row: SocketRow, pidPorts: Set<number>): boolean {
+  switch (sel.kind) {
+    case 'port':
+      return row.local.port === sel.port || row.remote.port === sel.port;
+    case 'pid':
+      return pidPorts.has(row.local.port);
+    case 'all':
+      return true;
+    default: {
+      const never: never = sel;
+      return never;
+    }
+  }
+}
+
+export function pollSource(sel: Selection, periodMs: number, t0: number): WatchSource {
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  return {
+    description: `polling /proc every ${periodMs} ms: transitions between two polls are not seen`,
+    start(onTransition) {
+      running = true;
+      let before: Map<string, SocketRow> | undefined;
+      const tick = async () => {
+        if (!running) return;
+        const pidPorts = sel.kind === 'pid' ? await portsOfPid(sel.pid) : new Set<number>();
+        const rows = (await readTable(sel.kind === 'pid' ? sel.pid : undefined).catch(() => [])).filter((r) => selects(sel, r, pidPorts));
+        const after = tableOf(rows);
+        if (before) for (const t of diffTables(before, after, performance.now() - t0)) onTransition(t);
+        before = after;
+        if (running) timer = setTimeout(() => void tick(), periodMs);
+      };
+      void tick();
+    },
+    stop() {
+      running = false;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export function traceSource(sel: Selection, periodMs: number, t0: number): WatchSource {
+  const fs = openTracefs();
+  const instance = new TraceInstance(fs.root, `${INSTANCE_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`, 8192);
+  const monoAtT0 = monotonicMs() - (performance.now() - t0);
+  let timer: NodeJS.Timeout | undefined;
+  let refresh: NodeJS.Timeout | undefined;
+  let running = false;
+  return {
+    description: 'the kernel\'s trace (sock:inet_sock_set_state), every transition',
+    start(onTransition) {
+      if (sel.kind === 'port') instance.setFilter(portFilter(new Set([sel.port])));
+      else if (sel.kind === 'all') instance.setFilter('0');
+      else {
+        const update = async () => instance.setFilter(portFilter(await portsOfPid(sel.pid)));
+        void update();
+        refresh = setInterval(() => void update(), 1000);
+      }
+      // The kernel traces the socket's close, not the timewait socket that replaces it: a
+      // close from FIN_WAIT2 or CLOSING is held until /proc says whether TIME_WAIT followed.
+      let held: Omit<WatchTransition, 'msInFrom'>[] = [];
+      const drain = async () => {
+        if (held.length > 0) {
+          const table = tableOf(await readTable().catch(() => []));
+          for (const t of held) {
+            const row = table.get(rowKey(t.local, t.remote));
+            onTransition(row && (row.state === 'TIME_WAIT' || row.state === t.from) ? { ...t, to: row.state === 'TIME_WAIT' ? 'TIME_WAIT' : t.from } : t);
+          }
+          held = [];
+        }
+        for (const text of instance.drain()) {
+          const e = parseTraceLine(text);
+          if (e?.kind !== 'transition') continue;
+          const t = { atMs: e.tsUs / 1000 - monoAtT0, pid: e.pid, comm: e.comm, local: e.local, remote: e.remote, from: e.from, to: e.to };
+          if (t.to === 'CLOSED' && (t.from === 'FIN_WAIT2' || t.from === 'CLOSING')) held.push(t);
+          else onTransition(t);
+        }
+        if (running) timer = setTimeout(() => void drain(), periodMs);
+      };
+      running = true;
+      void drain();
+    },
+    stop() {
+      running = false;
+      clearTimeout(timer);
+      clearInterval(refresh);
+      instance.remove();
+      closeTracefs(fs);
+    },
+  };
+}
