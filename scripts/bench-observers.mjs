@@ -17,10 +17,11 @@
 //   The connection is held by a separate child process (the holder): client.end(), then, once the
 //   client's shutdown() has returned ('finish'), the accepted socket (allowHalfOpen) stays in
 //   CLOSE_WAIT until the holder calls end() on it: CLOSE_WAIT -> LAST_ACK -> gone.
-// - The hold is timed in the holder by busy-waiting on process.hrtime for the last 2 ms
-//   (setTimeout before that): setTimeout is ~1 ms granular, a busy-wait is exact to a few µs and
-//   blocks only the holder, which has nothing else to do (it runs at nice -10 where permitted:
-//   the stimulus gets the priority, the observer under test does not). The holder bounds the hold it
+// - The hold is timed in the holder, not with setTimeout (~1 ms granular) but by blocking the
+//   holder's thread: a futex wait (Atomics.wait, hrtimer-precise, no CPU taken from the observer)
+//   then a busy-wait on process.hrtime for the last 0.4 ms. That blocks only the holder, which
+//   has nothing else to do; it runs at nice -10 where permitted (the stimulus gets the priority,
+//   the observer under test does not, and the holder hardly uses CPU). The holder bounds the hold it
 //   achieved (from before client.end() to after the accepted socket's shutdown); a try held
 //   longer than target + max(0.25 ms, 10%), e.g. because the holder was preempted, is redone,
 //   so a rung's figure is about holds no longer than that.
@@ -36,7 +37,6 @@ import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { $ } from 'zx';
@@ -50,8 +50,8 @@ const OBSERVERS = ['proc', 'ss', 'netstat'];
 const LADDER_MS = [0.25, 0.5, 1, 2, 5, 10, 20, 50];
 const EXTRA_RUNGS_MS = [100, 200];
 const PRIVATE_EHASH_BUCKETS = 1024;
-/** The last part of a hold or delay that is busy-waited rather than slept. */
-const SPIN_MS = 2;
+/** The last part of a hold or delay that is busy-waited: futex wake-ups came 0.12 ms late (median) here. */
+const SPIN_MS = 0.4;
 /** Two event-loop turns of the holder (end() to shutdown()) on an idle machine, with margin. */
 const HOLD_SLACK_MS = 0.25;
 /** Niceness of the holder where permitted (root): its holds then rarely overrun under load. */
@@ -78,7 +78,8 @@ async function main() {
     const [what, list = OBSERVERS.join(',')] = inner.split(':');
     if (what === 'cost') {
       const hash = Number(readFileSync('/proc/sys/net/ipv4/tcp_ehash_entries', 'latin1'));
-      console.log(JSON.stringify({ ehashEntries: hash, cost: await measureCosts(lib, samples, false, Math.ceil(samples / 3)) }));
+      const cost = await measureCosts(lib, samples, false, Math.ceil(samples / 3));
+      console.log(JSON.stringify({ ehashEntries: hash, cost }));
     } else if (what === 'lifetime') {
       // No TIME_WAIT: the namespace's own sysctl, see the header.
       await writeFile('/proc/sys/net/ipv4/tcp_max_tw_buckets', '0');
@@ -103,7 +104,12 @@ async function outer(samples, tries) {
   const hostHash = Number(readFileSync('/proc/sys/net/ipv4/tcp_ehash_entries', 'latin1'));
   const doc = {
     command: 'npx zx scripts/bench-observers.mjs',
-    machine: { cores: os.availableParallelism(), kernel: os.release(), node: process.version, uid: process.getuid() },
+    machine: {
+      cores: os.availableParallelism(),
+      kernel: os.release(),
+      node: process.version,
+      uid: process.getuid(),
+    },
     date: new Date().toISOString(),
     loadAverage: { start: os.loadavg() },
     samples,
@@ -111,7 +117,8 @@ async function outer(samples, tries) {
   };
   progress(`per-sample cost in the host namespace, ${samples} samples each`);
   doc.cost = await measureCosts(lib, samples, true);
-  progress(`lifetimes in a fresh namespace sharing the host's hash (${childHash === 0 ? 'it does' : 'NOT: host tcp_child_ehash_entries is ' + childHash}), ${tries} tries per hold`);
+  const sharing = childHash === 0 ? 'it does' : `NOT: the host's tcp_child_ehash_entries is ${childHash}`;
+  progress(`lifetimes in a fresh namespace sharing the host's hash (${sharing}), ${tries} tries per hold`);
   doc.lifetime = await inNamespace('shared', 'lifetime');
   progress(`proc observer's lifetimes again with a private ${PRIVATE_EHASH_BUCKETS}-bucket hash`);
   doc.lifetimePrivateHash = await inNamespace('private', 'lifetime:proc');
@@ -375,14 +382,14 @@ async function holder() {
         process.send({ type: 'connected', clientPort: client.localPort });
       } else if (message.type === 'hold') {
         const closed = Promise.all([once(client, 'close'), once(peer, 'close')]);
-        await pause(message.delayMs, process.hrtime.bigint(), 1);
+        pause(message.delayMs);
         // Each shutdown() happens between end() and 'finish': CLOSE_WAIT starts in [t0, t1] and
         // ends in [t2, t3]. The hold is timed from t1; [t2 - t1, t3 - t0] bounds its length.
         const t0 = process.hrtime.bigint();
         client.end();
         await once(client, 'finish');
         const t1 = process.hrtime.bigint();
-        await pause(message.holdMs, t1);
+        pause(message.holdMs, t1);
         const t2 = process.hrtime.bigint();
         peer.end();
         await once(peer, 'finish');
@@ -397,10 +404,16 @@ async function holder() {
   process.send({ type: 'listening', port: server.address().port });
 }
 
-/** Sleeps, then busy-waits the last `spinMs`: exact to microseconds, blocking only the holder. */
-async function pause(ms, from = process.hrtime.bigint(), spinMs = SPIN_MS) {
+const WAIT_CELL = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Blocks the holder until `ms` after `from`: a futex wait (Atomics.wait, an hrtimer, so sub-ms
+ * and without burning CPU the observer needs), then a busy-wait for the last SPIN_MS.
+ */
+function pause(ms, from = process.hrtime.bigint()) {
   const deadline = from + BigInt(Math.round(ms * 1e6));
-  if (ms - spinMs >= 1) await sleep(ms - spinMs);
+  const sleepMs = Number(deadline - process.hrtime.bigint()) / 1e6 - SPIN_MS;
+  if (sleepMs > 0) Atomics.wait(WAIT_CELL, 0, 0, sleepMs);
   while (process.hrtime.bigint() < deadline);
 }
 
@@ -474,11 +487,7 @@ function render(doc) {
       `Shortest CLOSE_WAIT lifetime caught in >= ${Math.ceil(0.99 * doc.tries)} of ${doc.tries} tries, at that hold and` +
       ' every longer one tried (fresh namespace sharing the host\'s hash unless said, Sampler at its default period):',
       '',
-      table(['observer', 'period ms', 'sample cycle ms median / p99', 'shortest hold caught'], columns.map(({ label, result }) =>
-        result?.skipped || !result
-          ? [label, '—', '—', result?.skipped ?? 'skipped']
-          : [label, ms(result.periodMs), `${ms(result.cycle.medianMs)} / ${ms(result.cycle.p99Ms)}`,
-            result.shortestMs === null ? 'none tried' : `${result.shortestMs} ms`])),
+      table(['observer', 'period ms', 'sample cycle ms median / p99', 'shortest hold caught'], columns.map(summaryRow)),
       '',
       `Tries caught out of ${doc.tries} per target hold. — = not run (stopped after 100% twice). A try held longer than` +
       ` target + max(${HOLD_SLACK_MS} ms, 10%) was redone; the redone counts are in --json.`,
@@ -505,8 +514,15 @@ function render(doc) {
   return out.join('\n');
 }
 
+function summaryRow({ label, result }) {
+  if (!result || result.skipped) return [label, '—', '—', result?.skipped ?? 'skipped'];
+  const shortest = result.shortestMs === null ? 'none tried' : `${result.shortestMs} ms`;
+  return [label, ms(result.periodMs), `${ms(result.cycle.medianMs)} / ${ms(result.cycle.p99Ms)}`, shortest];
+}
+
 function ladderRows(columns, tries) {
-  const holds = [...new Set(columns.flatMap(({ result }) => result?.rungs?.map((r) => r.holdMs) ?? []))].sort((a, b) => a - b);
+  const tried = columns.flatMap(({ result }) => result?.rungs?.map((r) => r.holdMs) ?? []);
+  const holds = [...new Set(tried)].sort((a, b) => a - b);
   return holds.map((holdMs) => {
     const rungs = columns.map(({ result }) => result?.rungs?.find((r) => r.holdMs === holdMs));
     const held = rungs.filter(Boolean).map((r) => r.heldAtMost.medianMs);

@@ -49,6 +49,8 @@ export class Commands {
         this.hooks.record({ kind: 'node', atMs: this.hooks.now(), actor: ref, event: 'close', detail: `exit ${code}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}` });
         resolve({ code, stdout, stderr });
       });
+      // A program that exits without reading its input (hping3) must not crash the lab: EPIPE.
+      child.stdin.on('error', () => {});
       child.stdin.end(input ?? '');
     });
   }

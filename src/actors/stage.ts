@@ -23,7 +23,12 @@ export class Stage {
   readonly listeners: ActorListener[] = [];
   readonly clients: ActorSocket[] = [];
   readonly ports = new Set<number>();
-  /** Told whenever a port joins `ports` (the trace observer narrows its kernel filter). */
+  /**
+   * The ports every connection of the lab has at one end (listeners, connect targets, bound
+   * local ports): enough for a kernel-side filter, which a client's ephemeral port would only lengthen.
+   */
+  readonly anchorPorts = new Set<number>();
+  /** Told whenever a port joins `anchorPorts` (the trace observer narrows its kernel filter). */
   onPorts: ((ports: ReadonlySet<number>) => void) | undefined;
   readonly commands: Commands;
   readonly firewall: Firewall;
@@ -36,10 +41,11 @@ export class Stage {
     this.firewall = new Firewall(this.commands);
   }
 
-  private addPort(port: number): void {
-    if (this.ports.has(port)) return;
+  private addPort(port: number, anchor = false): void {
     this.ports.add(port);
-    this.onPorts?.(this.ports);
+    if (!anchor || this.anchorPorts.has(port)) return;
+    this.anchorPorts.add(port);
+    this.onPorts?.(this.anchorPorts);
   }
 
   get host(): string {
@@ -50,7 +56,7 @@ export class Stage {
     return {
       ...this.hooks,
       bind: (actor, local, remote) => {
-        this.addPort(local.port);
+        this.addPort(local.port, remote === undefined);
         if (remote) this.addPort(remote.port);
         this.hooks.bind(actor, local, remote);
       },
@@ -71,8 +77,8 @@ export class Stage {
     }
     const ref: ActorRef = { name: this.names.take(options.name ?? 'client'), role: 'client' };
     const hooks = this.watchingHooks();
-    this.addPort(port);
-    if (options.localPort !== undefined) this.addPort(options.localPort);
+    this.addPort(port, true);
+    if (options.localPort !== undefined) this.addPort(options.localPort, true);
     const socket = new net.Socket({ allowHalfOpen: options.allowHalfOpen ?? false });
     const actor = new ActorSocket(socket, ref, hooks, !(options.paused ?? false));
     this.clients.push(actor);

@@ -29,6 +29,7 @@ export function relativeFile(file: string): string {
 /** Location of the caller's caller outside tcplab, from a stack (defaults to the current one). */
 export function callSite(stack: string | undefined = new Error().stack): Where {
   for (const line of (stack ?? '').split('\n').slice(1)) {
+    if (line.includes('(node:') || /^\s*at node:/.test(line)) continue;
     const loc = frameLocation(line);
     if (loc && !isOwn(loc.file)) return `${relativeFile(loc.file)}:${loc.line}`;
   }

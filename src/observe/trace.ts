@@ -17,6 +17,8 @@ export interface TraceObserver extends Observer {
   close(): void;
   /** Lines read from trace_pipe so far. */
   readonly lines: number;
+  /** Events the kernel dropped (ring buffer full); final after close(). */
+  readonly lost: number;
 }
 
 /** Current CLOCK_MONOTONIC in ms (the clock of process.hrtime and of trace_clock `mono`). */
@@ -58,6 +60,9 @@ export function createTraceObserver(instanceName: string, monoAtLabStartMs: numb
     },
     get lines() {
       return lines;
+    },
+    get lost() {
+      return instance.overruns;
     },
   };
 }

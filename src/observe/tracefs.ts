@@ -3,7 +3,7 @@
 // The instance is removed on every exit path: by the lab process, or by its parent after a crash.
 
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmdirSync, writeFileSync, constants } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, writeFileSync, constants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -83,9 +83,16 @@ export class TraceInstance {
     writeFileSync(path.join(this.dir, file), value + '\n');
   }
 
-  /** Narrows the port-filterable events to these ports (takes effect at once). */
+  /**
+   * Narrows the port-filterable events to these ports (takes effect at once); a filter the
+   * kernel refuses (too long) gives way to no filter, the timeline then keeps the lab's own.
+   */
   setPorts(ports: ReadonlySet<number>): void {
-    this.setFilter(portFilter(ports));
+    try {
+      this.setFilter(portFilter(ports));
+    } catch {
+      this.setFilter('0');
+    }
   }
 
   /** Sets the filter of the port-filterable events; `0` clears it (every event passes). */
@@ -113,8 +120,23 @@ export class TraceInstance {
     return lines;
   }
 
+  /** Events the kernel dropped so far because the ring buffer was full (all CPUs). */
+  lost(): number {
+    let n = 0;
+    try {
+      for (const cpu of readdirSync(path.join(this.dir, 'per_cpu'))) {
+        const stats = readFileSync(path.join(this.dir, 'per_cpu', cpu, 'stats'), 'utf8');
+        n += Number(/^overrun: (\d+)/m.exec(stats)?.[1] ?? 0) + Number(/^dropped events: (\d+)/m.exec(stats)?.[1] ?? 0);
+      }
+    } catch {
+      // no stats: nothing known to be lost
+    }
+    return n;
+  }
+
   /** Stops tracing, reads the overrun count, removes the instance. */
   remove(): void {
+    this.overruns = this.lost();
     try {
       this.write('tracing_on', '0');
       for (const { event } of TRACE_EVENTS) this.write(`events/${event}/enable`, '0');

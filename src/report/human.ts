@@ -101,6 +101,7 @@ export function formatLab(r: LabResult): string {
       out.push(`  ${x.ok ? pc.green('✓') : pc.red('✗')} ${x.text}${x.ok ? pc.dim(` (${x.observed})`) : ''}`);
     }
   }
+  if (r.trace && r.trace.lost > 0) out.push('', pc.yellow(`  the kernel dropped ${r.trace.lost} trace events (ring buffer full): transitions may be missing`));
   if (r.failure) out.push('', pc.red(r.failure));
   return out.join('\n');
 }

@@ -153,6 +153,7 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     periodMs: observer.periodMs,
     resolutionMs: round(timeline.resolutionMs()),
     samples: timeline.sampleTimes.length,
+    ...(trace ? { trace: { events: trace.lines, lost: trace.lost } } : {}),
     durationMs: round(now()),
     sockets: socketsJson(timeline),
     events: [...timeline.events.map(eventJson), ...timeline.kernelEvents.map(kernelEventJson)].sort((a, b) => a.atMs - b.atMs),
@@ -173,7 +174,7 @@ function round(v: number): number {
 }
 
 function socketsJson(timeline: Timeline): SocketJson[] {
-  return [...timeline.sockets.values()].map((h) => ({
+  return timeline.allHistories().map((h) => ({
     name: h.owner?.name ?? 'unnamed',
     local: formatEndpoint(h.local),
     remote: formatEndpoint(h.remote),

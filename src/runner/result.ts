@@ -50,6 +50,8 @@ export interface LabResult {
   /** Median time between samples actually achieved. */
   resolutionMs: number;
   samples: number;
+  /** Trace observer only: kernel events read, and events the kernel dropped (buffer full). */
+  trace?: { events: number; lost: number };
   durationMs: number;
   sockets: SocketJson[];
   events: EventJson[];

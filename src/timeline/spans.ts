@@ -72,6 +72,15 @@ export function buildSpans(marks: readonly Mark[]): StateSpan[] {
     switch (m.kind) {
       case 'transition': {
         const cur = current();
+        // The timewait socket is in the table a moment before the kernel traces the old
+        // socket's close: a sample may have seen TIME_WAIT first.
+        if (m.to === 'CLOSED' && TIME_WAIT_FROM.has(m.from) && cur?.state === 'TIME_WAIT' && spans.at(-2)?.state === m.from) {
+          spans.at(-2)!.untilMs = Math.max(spans.at(-2)!.untilMs, Math.min(m.atMs, cur.atMs));
+          transitions.push(m);
+          lastTransitionMs = m.atMs;
+          stateBeforeLastTransition = m.from;
+          break;
+        }
         if (cur && cur.state === m.from && cur.state !== 'CLOSED') cur.untilMs = Math.max(cur.untilMs, m.atMs);
         else if (m.from !== 'CLOSED' && m.from !== 'LISTEN') open(m.from, m.atMs, { source: 'trace' });
         stateBeforeLastTransition = m.from;
@@ -91,6 +100,11 @@ export function buildSpans(marks: readonly Mark[]): StateSpan[] {
             cur.lastTimer = m.timer;
             cur.timer ??= m.timer;
           }
+        } else if (cur?.state === 'CLOSED' && cur.source === 'sample' && spans.at(-2)?.state === m.state) {
+          // /proc is not read atomically: a walk of a changing hash table can skip a row. The
+          // socket is back in the same state, so the absence was the reader's, not the kernel's.
+          spans.pop();
+          spans.at(-1)!.untilMs = m.atMs;
         } else if (cur?.tentative && m.state === stateBeforeLastTransition && spans.at(-2)?.state === m.state) {
           // An orphan's FIN_WAIT2 lives on as a timewait socket that keeps the FIN_WAIT2 name.
           spans.pop();
@@ -122,5 +136,15 @@ export function buildSpans(marks: readonly Mark[]): StateSpan[] {
       }
     }
   }
-  return spans;
+  // Evidence from the two clocks can put one state down twice in a row: it is one span.
+  const merged: StateSpan[] = [];
+  for (const span of spans) {
+    const prev = merged.at(-1);
+    if (prev && prev.state === span.state && !prev.tentative) {
+      prev.untilMs = Math.max(prev.untilMs, span.untilMs);
+      if (span.lastTimer) prev.lastTimer = span.lastTimer;
+      prev.timer ??= span.timer;
+    } else merged.push(span);
+  }
+  return merged;
 }

@@ -25,6 +25,8 @@ export interface SocketHistory {
   states: StateSpan[];
   present: boolean;
   marks: Mark[];
+  /** When the kernel opened this incarnation of the address pair (trace), else -Infinity. */
+  bornMs: number;
 }
 
 /** One read of the table: started at `startedMs`, the table as of `atMs`; kernel events first. */
@@ -47,9 +49,17 @@ function isWildcard(address: string): boolean {
 
 export class Timeline {
   readonly events: ActorEvent[] = [];
+  /** The current incarnation of each connection (local, remote). */
   readonly sockets = new Map<string, SocketHistory>();
-  private bindings: Binding[] = [];
-  private dialers: { actor: ActorRef; target: Endpoint; key?: string }[] = [];
+  /** Earlier incarnations of reused address pairs (a port used again after TIME_WAIT or CLOSED). */
+  private retired: SocketHistory[] = [];
+  private exact = new Map<string, ActorRef>();
+  private listeners = new Map<number, Binding[]>();
+  private bindings = new Map<ActorRef, Binding>();
+  private dialers = new Map<number, { actor: ActorRef; target: Endpoint; key?: string }[]>();
+  private byOwner = new Map<ActorRef, SocketHistory[]>();
+  /** Histories a sample may find gone: present, or closed tentatively. */
+  private live = new Set<SocketHistory>();
   private sampleListeners = new Set<(s: Sample) => void>();
   private eventListeners = new Set<(e: ActorEvent) => void>();
   readonly sampleTimes: number[] = [];
@@ -67,52 +77,102 @@ export class Timeline {
     for (const fn of this.eventListeners) fn(event);
   }
 
-  bind(actor: ActorRef, local: Endpoint, remote?: Endpoint): void {
-    this.bindings.push({ actor, local, remote });
-    if (remote) {
-      const key = rowKey(local, remote);
-      for (const d of this.dialers) if (d.actor === actor) d.key = key;
-      const history = this.sockets.get(key);
-      if (history) history.owner = actor;
-      // A key that an earlier guess gave this dialer but that is not its own goes back unowned.
-      for (const h of this.sockets.values()) if (h.owner === actor && h.key !== key && h.remote.port === remote.port) h.owner = undefined;
+  private setOwner(h: SocketHistory, owner: ActorRef | undefined): void {
+    if (h.owner === owner) return;
+    if (h.owner) {
+      const list = this.byOwner.get(h.owner);
+      if (list) list.splice(list.indexOf(h), 1);
+    }
+    h.owner = owner;
+    if (owner) {
+      const list = this.byOwner.get(owner) ?? [];
+      list.push(h);
+      this.byOwner.set(owner, list);
     }
   }
 
+  /** Whether a history has ended, so that the same address pair may start a new one. */
+  private finished(h: SocketHistory): boolean {
+    const last = h.states.at(-1);
+    return last === undefined || last.state === 'CLOSED' || last.state === 'TIME_WAIT';
+  }
+
+  private retire(h: SocketHistory): void {
+    this.retired.push(h);
+    this.sockets.delete(h.key);
+    this.live.delete(h);
+  }
+
+  bind(actor: ActorRef, local: Endpoint, remote?: Endpoint): void {
+    this.bindings.set(actor, { actor, local, remote });
+    if (!remote) {
+      const list = this.listeners.get(local.port) ?? [];
+      list.push({ actor, local, remote });
+      this.listeners.set(local.port, list);
+      return;
+    }
+    const key = rowKey(local, remote);
+    const previous = this.exact.get(key);
+    this.exact.set(key, actor);
+    const pending = this.dialers.get(remote.port);
+    const mine = pending?.findIndex((d) => d.actor === actor) ?? -1;
+    if (pending && mine !== -1) {
+      const [d] = pending.splice(mine, 1);
+      // A history an earlier guess gave this dialer, but that is not its own, goes back unowned.
+      if (d!.key && d!.key !== key) {
+        const guessed = this.sockets.get(d!.key);
+        if (guessed?.owner === actor) this.setOwner(guessed, undefined);
+      }
+    }
+    // The pair was another actor's own (not a guess): a new connection reuses it.
+    const h = this.sockets.get(key);
+    if (h && previous && previous !== actor && h.owner === previous && this.finished(h)) this.retire(h);
+    else if (h) this.setOwner(h, actor);
+  }
+
   dialing(actor: ActorRef, target: Endpoint): void {
-    this.dialers.push({ actor, target });
+    const list = this.dialers.get(target.port) ?? [];
+    list.push({ actor, target });
+    this.dialers.set(target.port, list);
   }
 
   /** The actor a row belongs to; `null` when the row is none of the lab's. */
   private ownerOf(row: Pick<SocketRow, 'local' | 'remote' | 'state'>, key: string): ActorRef | undefined | null {
-    for (const b of this.bindings) {
-      if (b.remote && sameEndpoint(b.local, row.local) && sameEndpoint(b.remote, row.remote)) return b.actor;
-    }
-    for (const b of this.bindings) {
-      if (b.remote || b.actor.role !== 'listener') continue;
-      const mine = b.local.port === row.local.port && (isWildcard(b.local.address) || b.local.address === row.local.address);
-      if (!mine) continue;
-      return row.remote.port === 0 ? b.actor : undefined; // an accepted connection not yet taken
-    }
-    for (const d of this.dialers) {
-      if (d.target.port !== row.remote.port || (d.target.address !== row.remote.address && !isWildcard(d.target.address))) continue;
-      if (d.key === undefined) {
-        d.key = key;
-        return d.actor;
+    const exact = this.exact.get(key);
+    if (exact) return exact;
+    for (const b of this.listeners.get(row.local.port) ?? []) {
+      if (isWildcard(b.local.address) || b.local.address === row.local.address) {
+        return row.remote.port === 0 ? b.actor : undefined; // an accepted connection not yet taken
       }
-      if (d.key === key) return d.actor;
     }
-    for (const d of this.dialers) if (d.target.port === row.remote.port) return undefined;
-    return null;
+    const pending = this.dialers.get(row.remote.port);
+    if (!pending) return null;
+    const matching = pending.filter((d) => d.target.address === row.remote.address || isWildcard(d.target.address));
+    const known = matching.find((d) => d.key === key);
+    if (known) return known.actor;
+    const free = matching.find((d) => d.key === undefined);
+    if (free) {
+      free.key = key;
+      return free.actor;
+    }
+    return undefined;
   }
 
-  private history(local: Endpoint, remote: Endpoint, state: TcpState): SocketHistory | undefined {
+  private history(local: Endpoint, remote: Endpoint, state: TcpState, opening = false, atMs = -Infinity, readFromMs = Infinity): SocketHistory | undefined {
     const key = rowKey(local, remote);
     let history = this.sockets.get(key);
+    // The same address pair, used again by a new connection after the old one ended (and not a
+    // sample read before the old one's latest evidence).
+    const last = history?.states.at(-1);
+    if (history && opening && last && this.finished(history) && readFromMs > last.untilMs) {
+      this.retire(history);
+      history = undefined;
+    }
     if (!history) {
       const owner = this.ownerOf({ local, remote, state }, key);
       if (owner === null) return undefined;
-      history = { key, local, remote, owner, states: [], present: false, marks: [] };
+      history = { key, local, remote, owner: undefined, states: [], present: false, marks: [], bornMs: atMs };
+      this.setOwner(history, owner);
       this.sockets.set(key, history);
     }
     return history;
@@ -123,6 +183,8 @@ export class Timeline {
     history.states = buildSpans(history.marks);
     const last = history.states.at(-1);
     history.present = last !== undefined && last.state !== 'CLOSED';
+    if (history.present || last?.tentative) this.live.add(history);
+    else this.live.delete(history);
   }
 
   /** SYN_SENT transitions not yet tied to a local port (the kernel traces them with sport 0). */
@@ -134,7 +196,8 @@ export class Timeline {
       this.pendingSynSent.push(t);
       return;
     }
-    const history = this.history(t.local, t.remote, t.to);
+    const opening = t.from === 'CLOSED' || t.from === 'SYN_SENT' || t.from === 'LISTEN';
+    const history = this.history(t.local, t.remote, t.to, opening, opening ? t.atMs : -Infinity, t.atMs);
     if (!history) return;
     if (history.marks.length === 0 && (t.from === 'SYN_SENT' || t.to === 'SYN_SENT' || t.from === 'CLOSED')) {
       const i = this.pendingSynSent.findIndex((p) => p.remote.port === t.remote.port && p.remote.address === t.remote.address);
@@ -159,15 +222,16 @@ export class Timeline {
     }
     const seen = new Set<string>();
     for (const row of sample.rows) {
-      const history = this.history(row.local, row.remote, row.state);
+      const opening = row.state === 'SYN_SENT' || row.state === 'SYN_RECV' || row.state === 'ESTABLISHED';
+      const history = this.history(row.local, row.remote, row.state, opening, -Infinity, sample.startedMs);
       if (!history) continue;
       seen.add(history.key);
+      // Read before this incarnation began: the row was its predecessor's (a reused port).
+      if (sample.startedMs < history.bornMs) continue;
       this.mark(history, { kind: 'seen', atMs: sample.atMs, startedMs: sample.startedMs, state: row.state, ...(row.timer ? { timer: row.timer } : {}) });
     }
-    for (const history of this.sockets.values()) {
-      if (seen.has(history.key)) continue;
-      const last = history.states.at(-1);
-      if (history.present || last?.tentative) this.mark(history, { kind: 'absent', atMs: sample.atMs, startedMs: sample.startedMs });
+    for (const history of [...this.live]) {
+      if (!seen.has(history.key) && sample.startedMs >= history.bornMs) this.mark(history, { kind: 'absent', atMs: sample.atMs, startedMs: sample.startedMs });
     }
     for (const fn of this.sampleListeners) fn(sample);
   }
@@ -183,7 +247,13 @@ export class Timeline {
   }
 
   historiesOf(actor: ActorRef): SocketHistory[] {
-    return [...this.sockets.values()].filter((h) => h.owner === actor);
+    return this.byOwner.get(actor) ?? [];
+  }
+
+  /** Every history, earlier incarnations included, in the order they began. */
+  allHistories(): SocketHistory[] {
+    const first = (h: SocketHistory) => h.states[0]?.atMs ?? Infinity;
+    return [...this.retired, ...this.sockets.values()].filter((h) => h.states.length > 0).sort((a, b) => first(a) - first(b));
   }
 
   /** Median time between two samples, in ms: the observer's real resolution. */
@@ -197,7 +267,7 @@ export class Timeline {
   /** How a socket is named in messages: `name local->remote`, or `name local<-remote` when accepted. */
   describe(actor: ActorRef): string {
     const h = this.historiesOf(actor).at(-1);
-    const b = [...this.bindings].reverse().find((x) => x.actor === actor);
+    const b = this.bindings.get(actor);
     const local = h?.local ?? b?.local;
     const remote = h?.remote ?? b?.remote;
     if (!local) return actor.name;

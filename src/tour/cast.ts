@@ -16,6 +16,7 @@ export interface Party {
   socketless?: boolean;
 }
 
+/** The two columns of a ladder and what it leaves out. */
 export interface Cast {
   client: Party;
   server: Party;
@@ -61,6 +62,7 @@ export function forgedSyn(e: EventJson): { sport: string; dport: string } | unde
   return sport && dport ? { sport, dport } : undefined;
 }
 
+/** Picks the connection worth drawing (the one showing the most states beyond ESTABLISHED) and who stands where. */
 export function castOf(r: LabResult): Cast {
   const listeners = r.sockets.filter(isListener);
   const conns = r.sockets.filter((s) => !isListener(s));

@@ -7,6 +7,7 @@ import type { TcpState } from '../states.js';
 import type { Cast } from './cast.js';
 import type { Side } from './segments.js';
 
+/** Questions about one lab's samples and Node events, asked by side. */
 export interface Evidence {
   /** The side an actor of the lab's events plays, if any. */
   sideOf(actor: string | undefined): Side | undefined;

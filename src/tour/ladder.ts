@@ -3,8 +3,8 @@
 // is implied by the (inferred) segments where the observer was too slow to see it.
 
 import type { LabResult } from '../runner/result.js';
-import type { TcpState } from '../states.js';
 import { castOf, type Cast } from './cast.js';
+import { otherSide, receive, send, type Model, type Shown } from './model.js';
 import { inferEvents, type Detail, type LadderEvent, type SegmentKind, type Side } from './segments.js';
 import { clip, displayWidth, padEnd, padStart, paint, trimEndStyled, wrap, type Paint } from './text.js';
 import { wordsFor, type Lang, type Words } from './words.js';
@@ -25,44 +25,6 @@ export const LADDER_COLUMNS = {
   middle: [5 + TIME + STATE, 5 + TIME + STATE + ARROW],
   server: [6 + TIME + STATE + ARROW, 6 + TIME + 2 * STATE + ARROW],
 } as const;
-
-interface Shown {
-  state: TcpState;
-  implied: boolean;
-}
-
-type Model = Record<Side, Shown | undefined>;
-
-function afterSend(s: TcpState | undefined, seg: SegmentKind): TcpState | undefined {
-  if (seg === 'SYN' && (s === undefined || s === 'CLOSED' || s === 'LISTEN')) return 'SYN_SENT';
-  if (seg === 'FIN') return s === 'ESTABLISHED' || s === 'SYN_RECV' ? 'FIN_WAIT1' : s === 'CLOSE_WAIT' ? 'LAST_ACK' : s;
-  if (seg === 'RST' && s !== undefined) return 'CLOSED';
-  return s;
-}
-
-function afterReceive(s: TcpState | undefined, seg: SegmentKind, fromListener: boolean): TcpState | undefined {
-  switch (seg) {
-    case 'SYN':
-      return s === 'LISTEN' || s === 'SYN_SENT' ? 'SYN_RECV' : s;
-    case 'SYN-ACK':
-      return s === 'SYN_SENT' || s === 'SYN_RECV' ? 'ESTABLISHED' : s;
-    case 'ACK':
-      return ({ SYN_RECV: 'ESTABLISHED', FIN_WAIT1: 'FIN_WAIT2', CLOSING: 'TIME_WAIT', LAST_ACK: 'CLOSED' } as Partial<Record<TcpState, TcpState>>)[s!] ?? s;
-    case 'FIN':
-      return ({ ESTABLISHED: 'CLOSE_WAIT', FIN_WAIT1: 'CLOSING', FIN_WAIT2: 'TIME_WAIT' } as Partial<Record<TcpState, TcpState>>)[s!] ?? s;
-    case 'RST':
-      // RFC 793: a reset in SYN_RECV returns a passively opened connection to LISTEN.
-      return s === undefined || s === 'LISTEN' ? s : s === 'SYN_RECV' && fromListener ? 'LISTEN' : 'CLOSED';
-    case 'data':
-    case 'window':
-    case 'probe':
-      return s;
-    default: {
-      const never: never = seg;
-      return never;
-    }
-  }
-}
 
 function label(seg: SegmentKind, detail: Detail, w: Words): string {
   const name = seg === 'data' ? w.data : seg === 'probe' ? w.probe : seg === 'window' ? 'ACK' : seg;
@@ -162,19 +124,6 @@ function time(atMs: number, approx: boolean): string {
   return padStart(`${approx ? '~' : ''}${atMs.toFixed(1)}`, TIME);
 }
 
-/** Applies a segment to both sides' states (a side with no socket of the lab keeps none). */
-function send(model: Model, cast: Cast, from: Side, seg: SegmentKind): void {
-  const sent = afterSend(model[from]?.state, seg);
-  if (sent && sent !== model[from]?.state && !cast[from].socketless) model[from] = { state: sent, implied: true };
-}
-
-function receive(model: Model, cast: Cast, to: Side, seg: SegmentKind): void {
-  const got = afterReceive(model[to]?.state, seg, Boolean(cast[to].listener));
-  if (got && got !== model[to]?.state && !cast[to].socketless) model[to] = { state: got, implied: true };
-}
-
-const otherSide = (s: Side): Side => (s === 'client' ? 'server' : 'client');
-
 /** One drawn line before rendering: its time, its middle, and both sides' states after it. */
 interface Line {
   time: string;
@@ -202,10 +151,13 @@ function ladderLines(events: LadderEvent[], cast: Cast, w: Words, p: Paint): Lin
     while (j < events.length && events[j]!.atMs === at) j++;
     const group = events.slice(i, j);
     i = j;
-    inFlight.forEach((land) => land());
-    inFlight = [];
+    const land = () => {
+      inFlight.forEach((arrive) => arrive());
+      inFlight = [];
+    };
     for (const e of group) {
       if (e.kind === 'observed') continue;
+      land();
       if (e.kind === 'segment') {
         send(model, cast, e.from, e.segment);
         if (e.fate === 'arrives') receive(model, cast, otherSide(e.from), e.segment);
@@ -222,6 +174,7 @@ function ladderLines(events: LadderEvent[], cast: Cast, w: Words, p: Paint): Lin
       since.server.push(line);
     }
     let own = false;
+    if (group.some((e) => e.kind === 'observed')) land();
     for (const e of group) {
       if (e.kind !== 'observed') continue;
       const seen: Shown = { state: e.state, implied: false };

@@ -41,6 +41,7 @@ export function transitionsOf(socket: SocketJson, listeningPorts: ReadonlySet<st
   return out;
 }
 
+/** Gathers the states and transitions the labs' observers saw. */
 export function observe(results: readonly LabResult[]): Observed {
   const seenIn = Object.fromEntries(TOUR_STATES.map((s) => [s, [] as string[]])) as Record<TcpState, string[]>;
   const transitions = new Map<TransitionKey, string[]>();

@@ -26,6 +26,7 @@ export type TourStop =
   | { kind: 'lab'; name: string; lab: LabToRun; shows: TcpState[] }
   | { kind: 'missing'; name: string; reason: string };
 
+/** The stops of the tour, each lab loaded (for its explanation and options) or marked missing. */
 export async function planTour(long: boolean, words: Words): Promise<TourStop[]> {
   const catalog = builtinLabs();
   const names: string[] = [...TOUR_ORDER];

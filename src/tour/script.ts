@@ -20,6 +20,7 @@ export interface StepText {
   explain?: string;
 }
 
+/** The texts of one language, by lab name. */
 export type Script = Record<string, StepText>;
 
 /** The texts of lab `name`, or undefined for a lab the tour has no words for. */

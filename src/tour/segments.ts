@@ -6,6 +6,7 @@ import type { LabResult } from '../runner/result.js';
 import type { TcpState } from '../states.js';
 import { forgedSyn, type Cast } from './cast.js';
 import { earliest, evidenceOf } from './evidence.js';
+import { otherSide as other } from './model.js';
 
 export type Side = 'client' | 'server';
 export type SegmentKind = 'SYN' | 'SYN-ACK' | 'ACK' | 'FIN' | 'RST' | 'data' | 'window' | 'probe';
@@ -25,6 +26,7 @@ export type Detail =
   | { kind: 'no-socket' }
   | { kind: 'auto' };
 
+/** A remark on the ladder where no segment explains what happened. */
 export type Note =
   | { kind: 'error'; code: string }
   | { kind: 'fin-timeout' }
@@ -40,7 +42,6 @@ export type LadderEvent =
   | { kind: 'observed'; atMs: number; approx: false; side: Side; state: TcpState };
 
 const NONE: Detail = { kind: 'none' };
-const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 
 /** Observations of one column: the listener until the server socket shows up, then the socket. */
 export function observationsOf(cast: Cast, side: Side): { atMs: number; state: TcpState }[] {
@@ -60,6 +61,7 @@ const CLOSING_STEPS: readonly string[] = ['end', 'destroy', 'resetAndDestroy'];
 /** States a side enters on receiving the peer's FIN. */
 const GOT_FIN: readonly TcpState[] = ['CLOSE_WAIT', 'CLOSING', 'TIME_WAIT'];
 
+/** The ladder's events of a lab, in time order: inferred segments, notes and observed states. */
 export function inferEvents(r: LabResult, cast: Cast): LadderEvent[] {
   const out: LadderEvent[] = [];
   const ev = evidenceOf(r, cast);
@@ -87,8 +89,11 @@ export function inferEvents(r: LabResult, cast: Cast): LadderEvent[] {
     // Acknowledged once the sender is seen past FIN_WAIT1 / LAST_ACK / CLOSING, or the peer in TIME_WAIT.
     ackBy[peer] = seg(earliest(at, ev.seen(side, FIN_ACKED, at), ev.seen(peer, ['TIME_WAIT'], at)), peer, 'ACK');
   };
-  const established = (side: Side, t: number): boolean =>
-    cast.self || side === 'server' || ev.reported(side, ['connect'], 0) !== undefined && ev.reported(side, ['connect'], 0)!.atMs <= t;
+  /** Whether `side`'s handshake had completed by `t` (an accepted socket always has). */
+  const established = (side: Side, t: number): boolean => {
+    const connected = ev.reported(side, ['connect'], 0);
+    return cast.self || side === 'server' || (connected !== undefined && connected.atMs <= t);
+  };
 
   /**
    * A connect and its answer (`answered`: Node's connect event), or none. The peer seen in

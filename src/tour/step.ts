@@ -59,6 +59,7 @@ function stateList(states: readonly TcpState[], p: Paint, fresh: readonly TcpSta
   return states.map((s) => (fresh.includes(s) ? p.bold(p.green(s)) : s)).join(' ');
 }
 
+/** The lines of one step (at most 80 columns each). */
 export function formatStep(r: LabResult, ctx: StepContext): string[] {
   const p = paint(ctx.color);
   const w = wordsFor(ctx.lang);

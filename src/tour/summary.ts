@@ -34,6 +34,7 @@ function labList(labs: readonly string[], room: number): string {
   return text;
 }
 
+/** The lines that end the tour (at most 80 columns each). */
 export function formatSummary(results: readonly LabResult[], observed: Observed, wallMs: number, options: SummaryOptions): string[] {
   const p = paint(options.color);
   const w = wordsFor(options.lang);

@@ -9,7 +9,7 @@ import type { LabResult } from '../runner/result.js';
 import { networkPlan, runLab, stopAll } from '../runner/run.js';
 import type { TcpState } from '../states.js';
 import { countObserved, observe, stateFlags, TOUR_STATES } from './observed.js';
-import { missingResult, planTour, type TourStop } from './order.js';
+import { LONG_LAB, missingResult, planTour, type TourStop } from './order.js';
 import { formatStep } from './step.js';
 import { formatSummary } from './summary.js';
 import { clip, COLUMNS, displayWidth, padEnd, wrap } from './text.js';
@@ -60,10 +60,17 @@ function validate(o: TourOptions): void {
 function progressLine(out: NodeJS.WritableStream, enabled: boolean, w: Words) {
   let shown = 0;
   return {
-    /** `names`: the labs running, each with its latest progress text (a countdown), if any. */
-    show(names: string[]) {
+    /** The labs running, and the latest progress text of one of them (a countdown), if any. */
+    show(names: string[], detail?: { name: string; text: string }) {
       if (!enabled || names.length === 0) return;
-      const text = clip(w.running(names.join(', ')), COLUMNS - 1);
+      let text = w.running(names.join(', '));
+      if (detail) {
+        // The end of a progress text is its news (`timewait timer 42s`): cut its start when short of room.
+        const room = COLUMNS - 1 - displayWidth(text) - displayWidth(` · ${detail.name}: `);
+        const tail = displayWidth(detail.text) <= room ? detail.text : `…${[...detail.text].slice(-(room - 1)).join('')}`;
+        if (room > 10) text = `${text} · ${detail.name}: ${tail}`;
+      }
+      text = clip(text, COLUMNS - 1);
       out.write(`\r${padEnd(text, shown)}`);
       shown = displayWidth(text);
     },
@@ -94,9 +101,12 @@ export async function runTour(options: TourOptions): Promise<number> {
   }
   const progress = progressLine(out, human && (out as { isTTY?: boolean }).isTTY === true, w);
   const results: (LabResult | undefined)[] = stops.map(() => undefined);
-  /** Running labs and their latest progress line (`timewait 42s left` ...). */
+  /** Running labs and their latest progress line (`timewait timer 42s` ...). */
   const running = new Map<string, string>();
-  const runningText = () => [...running].map(([name, text]) => (text ? `${name} (${text})` : name));
+  const showProgress = () => {
+    const detail = [...running].find(([, text]) => text !== '');
+    progress.show([...running.keys()], detail ? { name: detail[0], text: detail[1] } : undefined);
+  };
   const seenSoFar = new Set<TcpState>();
   let printed = 0;
   let interrupted: NodeJS.Signals | undefined;
@@ -115,7 +125,7 @@ export async function runTour(options: TourOptions): Promise<number> {
         out.write(`${formatStep(r, { index: printed, total: stops.length, lang: options.lang, color: options.color, shows, fresh }).join('\n')}\n\n`);
       }
     }
-    progress.show(runningText());
+    showProgress();
   };
   const runStop = async (stop: TourStop): Promise<LabResult> => {
     if (stop.kind === 'missing') return missingResult(stop, options.family, options.observer, plan.network);
@@ -123,7 +133,7 @@ export async function runTour(options: TourOptions): Promise<number> {
       family: options.family, observer: options.observer, netns: options.netns, labOutput: options.json ? 'stderr' : 'ignore',
       onProgress: (text) => {
         running.set(stop.name, text.trim());
-        progress.show(runningText());
+        showProgress();
       },
     });
   };
@@ -135,13 +145,14 @@ export async function runTour(options: TourOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    let next = 0;
+    // The 60 s wait-out starts first, so that the other labs run beside it; output keeps the tour's order.
+    const queue = stops.map((_, i) => i).sort((a, b) => Number(stops[b]!.name === LONG_LAB) - Number(stops[a]!.name === LONG_LAB));
     const worker = async () => {
-      while (next < stops.length && !interrupted) {
-        const i = next++;
+      while (queue.length > 0 && !interrupted) {
+        const i = queue.shift()!;
         const stop = stops[i]!;
         running.set(stop.name, '');
-        progress.show(runningText());
+        showProgress();
         results[i] = await runStop(stop);
         running.delete(stop.name);
         flush();

@@ -3,6 +3,7 @@
 
 export type Lang = 'en' | 'zh';
 
+/** Every phrase the tour prints outside the labs' scripts. */
 export interface Words {
   data: string;
   probe: string;

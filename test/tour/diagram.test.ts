@@ -87,6 +87,21 @@ describe('formatDiagram', () => {
   });
 });
 
+describe('the long run', () => {
+  const long = [...all, ...labs('time-wait-2msl')];
+
+  it('draws TIME_WAIT -> CLOSED solid once a socket was seen leaving TIME_WAIT', () => {
+    expect(firstCell(formatDiagram(observe(all), { color: false }), 'TIME_WAIT>CLOSED')).toBe('-');
+    expect(formatDiagram(observe(all), { color: false })[36]).toMatch(/\|- - - - - - - >\|/);
+    expect(formatDiagram(observe(long), { color: false })[36]).toMatch(/\|-------------->\|/);
+  });
+
+  it('says TIME_WAIT was waited out', () => {
+    const text = formatSummary(long, observe(long), 70_000, { lang: 'en', color: false, long: true }).join('\n');
+    expect(text).toContain('TIME_WAIT was waited out to the end (2MSL).');
+  });
+});
+
 describe('formatSummary', () => {
   it('checks off 11 of 11 after a full run, with the labs each state was seen in', () => {
     const o = observe(all);

@@ -166,6 +166,29 @@ describe('the other ladders', () => {
     expect(gone.server).toBe('CLOSE_WAIT');
   });
 
+  it('with the trace observer every transition is seen: no state is left implied, and the order holds', () => {
+    const ladder = rows(lab('half-close-trace', 'half-close'));
+    expect(ladder.every((row) => !row.client.startsWith('(') && !row.server.startsWith('('))).toBe(true);
+    const finB = ladder.findIndex((row) => fromServer(row, 'FIN'));
+    expect(ladder[finB]!.server).toBe('LAST_ACK');
+    expect(ladder.slice(finB + 1).some((row) => fromClient(row, 'ACK') && row.server === 'CLOSED')).toBe(true);
+  });
+
+  it('time-wait-2msl: the client leaves TIME_WAIT after 60 s without any segment', () => {
+    const ladder = rows(lab('time-wait-2msl'));
+    const last = ladder.at(-1)!;
+    expect(last.client).toBe('CLOSED');
+    expect(last.middle).toContain('2MSL over');
+    expect(Number(last.time) - Number(ladder.find((row) => row.client === 'TIME_WAIT')!.time)).toBeGreaterThan(55_000);
+  });
+
+  it('keeps its lines in time order', () => {
+    for (const r of [...labs('all'), lab('half-close-trace', 'half-close'), lab('time-wait-2msl')]) {
+      const times = rows(r).map((row) => Number(row.time.replace('~', '')));
+      expect(times, r.name).toEqual([...times].sort((a, b) => a - b));
+    }
+  });
+
   it('every lab of a full run fits 80 columns, in both languages', () => {
     for (const r of labs('all')) {
       for (const lang of ['en', 'zh'] as const) {
