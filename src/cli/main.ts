@@ -91,9 +91,10 @@ async function delegate(command: Extract<Command, { kind: 'delegate' }>['command
   switch (command) {
     case 'watch':
       return (await import('./watch.js')).watchCommand(argv);
+    case 'tour':
+      return (await import('./tour.js')).tourCommand(argv);
     case 'count':
     case 'who':
-    case 'tour':
       throw new UsageError(`\`${command}\` is not available in this build`);
     default: {
       const never: never = command;

@@ -3,9 +3,14 @@
 export const USAGE = `tcplab: script real TCP sockets, watch the kernel's states, assert what happened.
 
 Usage
+  tcplab tour                         all eleven TCP states on this machine, explained and drawn
+                                      (--long: wait out TIME_WAIT too; --lang zh; --json)
   tcplab list                         the built-in labs, one line each
   tcplab run <lab | file.lab.ts>...   run labs by name or file
   tcplab run --all                    run every built-in lab
+  tcplab watch --port P | --pid N | --all
+                                      every state transition, live (tcpstates' columns);
+                                      --json, --csv, --duration S; root: the kernel's trace
 
 Options
   --json                 one JSON document on stdout ({ "labs": [...] })

@@ -4,13 +4,21 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countByState } from '../../src/inventory/census.js';
 import { parseSs } from '../../src/observe/ss.js';
-import { hasProgram, isRoot, ROOT, STRICT } from '../helpers.js';
-import { parseSsUsers, runCommand } from '../inventory/entry.js';
+import { hasProgram, isRoot, STRICT } from '../helpers.js';
+import { parseSsUsers, runCommand, spawnCommand } from '../inventory/entry.js';
+
+/** A process id no process has. */
+const MISSING = (() => {
+  let pid = 2 ** 22;
+  while (existsSync(`/proc/${pid}`)) pid -= 1;
+  return pid;
+})();
 
 const count = (args: string[], options: { user?: string } = {}) => runCommand('count', args, options);
 
@@ -140,8 +148,7 @@ describe('count on this machine', () => {
     const server = net.createServer().listen(0, '127.0.0.1');
     await once(server, 'listening');
     const { port } = server.address() as net.AddressInfo;
-    const child = spawn(process.execPath, ['-e', `import(${JSON.stringify(`${ROOT}/dist/cli/count.js`)}).then(async (m) => { process.exitCode = await m.countCommand(process.argv.slice(1)); })`,
-      '--port', String(port), '--watch', '150', '--count', '3', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawnCommand('count', ['--port', String(port), '--watch', '150', '--count', '3', '--json']);
     const lines: string[] = [];
     let client: net.Socket | undefined;
     for await (const line of createInterface({ input: child.stdout! })) {
@@ -159,8 +166,7 @@ describe('count on this machine', () => {
   });
 
   it('--watch shows a CHANGE column and stops cleanly on Ctrl-C (SIGINT), exit status 0', async () => {
-    const child = spawn(process.execPath, ['-e', `import(${JSON.stringify(`${ROOT}/dist/cli/count.js`)}).then(async (m) => { process.exitCode = await m.countCommand(process.argv.slice(1)); })`,
-      '--watch', '100'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawnCommand('count', ['--watch', '100']);
     let out = '';
     child.stdout!.on('data', (d) => {
       out += d;
@@ -183,8 +189,8 @@ describe('count rejects bad input with one line and exit status 2', () => {
     [['everything'], /^tcplab: `count` takes no argument `everything`; see `tcplab count --help`$/],
     [['--watch', '0'], /^tcplab: expected `--watch` to be a refresh period in whole milliseconds, got `0`$/],
     [['--count', '3'], /^tcplab: `--count` goes with `--watch MS`: the number of refreshes to print$/],
-    [['--pid', '4194305'], /^tcplab: no process with pid 4194305$/],
-    [['--netns', '4194305'], /^tcplab: no process with pid 4194305$/],
+    [['--pid', String(MISSING)], new RegExp(`^tcplab: no process with pid ${MISSING}$`)],
+    [['--netns', String(MISSING)], new RegExp(`^tcplab: no process with pid ${MISSING}$`)],
   ];
   for (const [args, message] of cases) {
     it(args.join(' '), async () => {

@@ -2,7 +2,7 @@
 // main.ts does (exit code, `tcplab: message` and exit 2 on bad input), as this user or another,
 // and read `ss` output with its `users:((...))` column.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { parseSs } from '../../src/observe/ss.js';
 import { rowKey, type SocketRow } from '../../src/observe/row.js';
@@ -19,19 +19,25 @@ import(file).then(async (m) => { process.exitCode = await m[name](args); }).catc
  * `tcplab count|who ARGS` through the built entry function (dist/cli/count.js or who.js), as
  * main.ts will route them. Once main.ts routes them, helpers' `tcplab()` runs the same code.
  */
-export function runCommand(command: 'count' | 'who', args: string[], options: { user?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  const root = options.user ? readableRoot(options.user) : ROOT;
-  const file = path.join(root, 'dist', 'cli', `${command}.js`);
-  const argv = ['-e', ENTRY, file, `${command}Command`, ...args];
-  const [cmd, cmdArgs] = options.user ? ['runuser', ['-u', options.user, '--', process.execPath, ...argv]] : [process.execPath, argv];
+export function runCommand(command: 'count' | 'who', args: string[], options: { user?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, cmdArgs, { cwd: root, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCommand(command, args, options);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+}
+
+/** The same, left running: stdout and stderr piped. */
+export function spawnCommand(command: 'count' | 'who', args: string[], options: { user?: string } = {}): ChildProcessWithoutNullStreams {
+  const root = options.user ? readableRoot(options.user) : ROOT;
+  const file = path.join(root, 'dist', 'cli', `${command}.js`);
+  // The file comes first: Node takes every flag after it as the script's, not its own.
+  const argv = ['-e', ENTRY, file, `${command}Command`, ...args];
+  const [cmd, cmdArgs] = options.user ? ['runuser', ['-u', options.user, '--', process.execPath, ...argv]] : [process.execPath, argv];
+  return spawn(cmd, cmdArgs, { cwd: root });
 }
 
 /** A row of `ss -tanpH` with the processes of its `users:((...))` column as `pid:fd`. */
