@@ -54,7 +54,7 @@ export function parseSsUsers(text: string): SsUsersRow[] {
   });
 }
 
-/** `STATE local remote pid:fd,...` of each row, sorted: what both tools must agree on. */
-export function attribution(rows: { state: string; local: SocketRow['local']; remote: SocketRow['remote']; users: string[] }[]): string[] {
+/** `STATE local remote pid:fd,...` of each row of ss, sorted: what `who` must agree with. */
+export function attribution(rows: SsUsersRow[]): string[] {
   return rows.map((r) => `${r.state} ${rowKey(r.local, r.remote)} ${r.users.join(',') || '-'}`).sort();
 }
