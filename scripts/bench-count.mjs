@@ -44,7 +44,7 @@ async function main() {
     results.push(await insideNamespace(size, runs, capture));
   }
   if (capture) return 0;
-  const doc = { machine: { cores: os.availableParallelism(), kernel: os.release(), node: process.version }, runs, results };
+  const doc = { machine: { cores: os.availableParallelism(), kernel: os.release(), node: process.version, loadAverage: os.loadavg().map(round) }, runs, results };
   console.log(process.argv.includes('--json') ? JSON.stringify(doc, null, 2) : table(doc));
   return 0;
 }
@@ -152,9 +152,12 @@ async function measureInside(size, capture) {
     const runs = Number(arg('runs', '11'));
     const cliCommand = [process.execPath, CLI, 'count', '--json'];
     const first = { cli: JSON.parse(timed(cliCommand).out), ss: timed(['sh', '-c', SS_AWK]).out, netstat: timed(['sh', '-c', NETSTAT_AWK]).out };
-    const ms = { cli: [], ssAwk: [], netstatAwk: [], cat: [], inProcess: [] };
+    // The entry function alone, without main.js's other imports: what a thin main.js would cost.
+    const entryCommand = [process.execPath, '-e', `import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'cli', 'count.js')).href)}).then((m) => m.countCommand([]))`];
+    const ms = { cli: [], entry: [], ssAwk: [], netstatAwk: [], cat: [], inProcess: [] };
     for (let i = 0; i < runs; i++) {
       ms.cli.push(timed(cliCommand).ms);
+      ms.entry.push(timed(entryCommand).ms);
       ms.ssAwk.push(timed(['sh', '-c', SS_AWK]).ms);
       ms.netstatAwk.push(timed(['sh', '-c', NETSTAT_AWK]).ms);
       ms.cat.push(timed(['sh', '-c', CAT]).ms);
@@ -195,7 +198,7 @@ function writeCapture(dir) {
 function table(doc) {
   const cell = (s) => `${s.medianMs} ms`;
   const lines = [
-    `${doc.machine.cores} cores, Linux ${doc.machine.kernel}, Node ${doc.machine.node}; median of ${doc.runs} runs (min-max in --json)`,
+    `${doc.machine.cores} cores, Linux ${doc.machine.kernel}, Node ${doc.machine.node}, load average ${doc.machine.loadAverage.join(' ')} at the end; median of ${doc.runs} runs (min-max in --json)`,
     '',
     '| sockets | `tcplab count` | in-process count | `ss -tan \\| awk` | `netstat -n \\| awk` | `cat /proc/net/tcp{,6}` |',
     '|--:|--:|--:|--:|--:|--:|',

@@ -77,20 +77,20 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const out = process.stdout;
   const info = opts.format === 'text' ? out : process.stderr;
   const what = opts.sel.kind === 'port' ? `port ${opts.sel.port}` : opts.sel.kind === 'pid' ? `process ${opts.sel.pid}` : 'every TCP socket';
-  info.write(`watching ${what} through ${source.description}${useTrace || opts.observer === 'proc' ? '' : ` (${reason})`}; Ctrl-C to stop\n`);
   const head = header(opts.format);
   if (head) out.write(head + '\n');
 
   const clock = new StateClock();
   const counts = new Map<string, number>();
   let total = 0;
-  source.start((raw) => {
+  await source.start((raw) => {
     const t = clock.stamp(raw);
     if (t.to === 'SYN_SENT' && t.local.port === 0 && opts.sel.kind !== 'all') return;
     total += 1;
     counts.set(t.to, (counts.get(t.to) ?? 0) + 1);
     out.write(line(t, opts.format) + '\n');
   });
+  info.write(`watching ${what} through ${source.description}${useTrace || opts.observer === 'proc' ? '' : ` (${reason})`}; Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => {
     // Handlers stay installed: a second Ctrl-C must not kill the process before it cleans up.
     const end = () => resolve();

@@ -34,7 +34,7 @@ function endpoint(e: Endpoint): string {
 
 function commandText(s: PortSocket, holder: PortSocket['holders'][number] | undefined): string {
   // A command line may hold newlines and tabs (`node -e '...'`): one line per socket here.
-  if (holder) return holder.command.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
+  if (holder) return holder.command.replace(/ *[\x00-\x1f\x7f]+ */g, ' ').trim();
   const why = s.noHolder ?? 'no-fd';
   return why === 'unreadable' ? `(a process of ${userName(s.uid)} this user cannot see)` : NO_HOLDER_TEXT[why];
 }

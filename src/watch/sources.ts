@@ -16,7 +16,8 @@ export type Selection = { kind: 'port'; port: number } | { kind: 'pid'; pid: num
 export interface WatchSource {
   /** `trace` or `proc every N ms`. */
   readonly description: string;
-  start(onTransition: (t: Omit<WatchTransition, 'msInFrom'>) => void): void;
+  /** Resolves once the source is watching (the first poll read, or the trace enabled). */
+  start(onTransition: (t: Omit<WatchTransition, 'msInFrom'>) => void): Promise<void>;
   stop(): void;
 }
 
@@ -73,19 +74,23 @@ export function pollSource(sel: Selection, periodMs: number, t0: number): WatchS
   let running = false;
   return {
     description: `polling /proc every ${periodMs} ms: transitions between two polls are not seen`,
-    start(onTransition) {
+    async start(onTransition) {
       running = true;
       let before: Map<string, SocketRow> | undefined;
-      const tick = async () => {
-        if (!running) return;
+      const read = async () => {
         const pidPorts = sel.kind === 'pid' ? await portsOfPid(sel.pid) : new Set<number>();
         const rows = (await readTable(sel.kind === 'pid' ? sel.pid : undefined).catch(() => [])).filter((r) => selects(sel, r, pidPorts));
-        const after = tableOf(rows);
+        return tableOf(rows);
+      };
+      const tick = async () => {
+        if (!running) return;
+        const after = await read();
         if (before) for (const t of diffTables(before, after, performance.now() - t0)) onTransition(t);
         before = after;
         if (running) timer = setTimeout(() => void tick(), periodMs);
       };
-      void tick();
+      before = await read();
+      timer = setTimeout(() => void tick(), periodMs);
     },
     stop() {
       running = false;
@@ -103,7 +108,7 @@ export function traceSource(sel: Selection, periodMs: number, t0: number): Watch
   let running = false;
   return {
     description: 'the kernel\'s trace (sock:inet_sock_set_state), every transition',
-    start(onTransition) {
+    async start(onTransition) {
       if (sel.kind === 'port') instance.setFilter(portFilter(new Set([sel.port])));
       else if (sel.kind === 'all') instance.setFilter('0');
       else {

@@ -83,8 +83,9 @@ describe('tcplab CLI', () => {
 
   it('prints one JSON document with the contract fields for --json', async () => {
     const r = await tcplab(['run', 'handshake', 'half-close', 'active-close', 'reset', 'refused', 'close-wait-leak', '--json']);
-    expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
+    expect(doc.labs.filter((l: { status: string }) => l.status !== 'passed')).toEqual([]);
+    expect(r.code).toBe(0);
     expect(doc.labs.length).toBe(6);
     for (const lab of doc.labs) {
       // The default observer: the kernel's trace where this process may trace (root), proc elsewhere.
