@@ -75,3 +75,13 @@ export function liveSocketsOnPort(port: number): string[] {
   const out = spawnSync('ss', ['-tanH', `( sport = :${port} or dport = :${port} )`], { encoding: 'utf8' }).stdout;
   return out.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('TIME-WAIT'));
 }
+
+/** Polls `check` every 20 ms until it returns true or `ms` pass; says whether it did. */
+export async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -9,6 +9,22 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+export type FlagSpec = Record<string, { type: 'string' | 'boolean' }>;
+
+/** Parses a sub-command's flags (strict); any mistake becomes one UsageError line. */
+/** The values of parsed flags: strings and booleans by their spec, absent when not given. */
+export type FlagValues<T extends FlagSpec> = { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string };
+
+export function parseFlags<T extends FlagSpec>(command: string, argv: string[], options: T): FlagValues<T> {
+  try {
+    return parseArgs({ args: argv, strict: true, options }).values as FlagValues<T>;
+  } catch (err) {
+    const m = /Unknown option '([^']+)'|Unexpected argument '([^']+)'/.exec((err as Error).message);
+    if (m) throw new UsageError(`${command}: unknown ${m[1] ? `flag ${m[1]}` : `argument ${m[2]}`}; see \`tcplab --help\``);
+    throw new UsageError(`${command}: ${(err as Error).message.split('\n')[0]}; see \`tcplab --help\``);
+  }
+}
+
 export type Command =
   | { kind: 'help' }
   | { kind: 'version' }

@@ -1,28 +1,17 @@
 // `tcplab tour`: the labs in the order of the state machine, each explained and drawn, ending
 // with the eleven states checked off as this machine showed them.
 
-import { parseArgs } from 'node:util';
 import type { Family } from '../lab/define.js';
 import { observerUnavailable } from '../observe/create.js';
 import { OBSERVER_NAMES, type ObserverName } from '../observe/observer.js';
 import { runTour } from '../tour/tour.js';
-import { UsageError } from './args.js';
+import { parseFlags, UsageError } from './args.js';
 
 export async function tourCommand(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        json: { type: 'boolean' }, long: { type: 'boolean' }, lang: { type: 'string' },
-        observer: { type: 'string' }, family: { type: 'string' }, 'no-netns': { type: 'boolean' },
-      },
-    }));
-  } catch (err) {
-    const m = /Unknown option '([^']+)'|Unexpected argument '([^']+)'/.exec((err as Error).message);
-    throw new UsageError(m ? `tour: unknown ${m[1] ? `flag ${m[1]}` : `argument ${m[2]}`}; see \`tcplab --help\`` : `tour: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const values = parseFlags('tour', argv, {
+    json: { type: 'boolean' as const }, long: { type: 'boolean' as const }, lang: { type: 'string' as const },
+    observer: { type: 'string' as const }, family: { type: 'string' as const }, 'no-netns': { type: 'boolean' as const },
+  });
   const lang = values.lang ?? 'en';
   if (lang !== 'en' && lang !== 'zh') throw new UsageError(`unknown language \`${lang}\`; expected en or zh`);
   const family = values.family ?? '4';

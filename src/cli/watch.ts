@@ -3,31 +3,20 @@
 // Exit status: 0 when a transition was seen, 1 when none was, 2 for bad input.
 
 import { spawn } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { mountedTracefs, traceUnavailable } from '../observe/tracefs.js';
 import { header, line, summary, type WatchFormat } from '../watch/format.js';
 import { pollSource, traceSource, type Selection, type WatchSource } from '../watch/sources.js';
 import { StateClock } from '../watch/transitions.js';
-import { UsageError } from './args.js';
+import { parseFlags, UsageError } from './args.js';
 
 const INNER = 'TCPLAB_WATCH_IN_MOUNT_NS';
 
 function parse(argv: string[]) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        port: { type: 'string' }, pid: { type: 'string' }, all: { type: 'boolean' },
-        json: { type: 'boolean' }, csv: { type: 'boolean' }, duration: { type: 'string' }, period: { type: 'string' },
-        observer: { type: 'string' },
-      },
-    }));
-  } catch (err) {
-    const m = /Unknown option '([^']+)'|Unexpected argument '([^']+)'/.exec((err as Error).message);
-    throw new UsageError(m ? `watch: unknown ${m[1] ? `flag ${m[1]}` : `argument ${m[2]}`}; use --port P, --pid N or --all` : `watch: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const values = parseFlags('watch', argv, {
+    port: { type: 'string' as const }, pid: { type: 'string' as const }, all: { type: 'boolean' as const },
+    json: { type: 'boolean' as const }, csv: { type: 'boolean' as const }, duration: { type: 'string' as const }, period: { type: 'string' as const },
+    observer: { type: 'string' as const },
+  });
   const chosen = [values.port !== undefined, values.pid !== undefined, values.all === true].filter(Boolean).length;
   if (chosen !== 1) throw new UsageError('watch needs exactly one of --port P, --pid N or --all');
   const int = (flag: string, raw: string, max: number) => {

@@ -4,9 +4,8 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { CLI, hasProgram, isRoot, processesMatching, ROOT, STRICT, tcplab } from '../helpers.js';
+import { CLI, hasProgram, isRoot, processesMatching, ROOT, STRICT, tcplab, eventually } from '../helpers.js';
 
 function hostSysctls(): Record<string, string> {
   const out: Record<string, string> = {};
@@ -41,14 +40,6 @@ function liveNetns(): Set<string> {
   return out;
 }
 
-async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (check()) return true;
-    if (Date.now() > deadline) return false;
-    await delay(20);
-  }
-}
 
 const needRootAndNft = !isRoot() || !hasProgram('nft');
 

@@ -2,19 +2,9 @@
 // crashed lab process or a killed CLI, no socket of the lab is open and no lab process runs.
 
 import { spawn } from 'node:child_process';
-import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { CLI, liveSocketsOnPort, processesMatching, ROOT, tcplab } from '../helpers.js';
+import { CLI, liveSocketsOnPort, processesMatching, ROOT, tcplab, eventually } from '../helpers.js';
 
-/** Polls `check` until it returns true or `ms` pass; returns the last value. */
-async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (check()) return true;
-    if (Date.now() > deadline) return false;
-    await delay(20);
-  }
-}
 
 function portsOf(stdout: string): number[] {
   const doc = JSON.parse(stdout);

@@ -2,9 +2,8 @@
 // exit path: pass, fail, timeout, SIGINT, SIGTERM, and a crash (SIGKILL) of the lab's process.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { CLI, isRoot, processesMatching, ROOT, STRICT } from '../helpers.js';
+import { CLI, isRoot, processesMatching, ROOT, STRICT, eventually } from '../helpers.js';
 
 /** Names of the tracefs instances that exist right now. */
 function instances(): string[] {
@@ -12,14 +11,6 @@ function instances(): string[] {
   return spawnSync('unshare', ['--mount', '--', 'sh', '-c', script], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
 }
 
-async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (check()) return true;
-    if (Date.now() > deadline) return false;
-    await delay(50);
-  }
-}
 
 /** Runs the CLI with the trace observer; `interrupt` acts once the lab printed READY. */
 function runTraced(args: string[], interrupt?: (cli: ReturnType<typeof spawn>) => void) {
