@@ -1,6 +1,6 @@
-// The whole TCP socket table of a network namespace, as the text of /proc/net/tcp and tcp6 (of
-// this process, or /proc/PID/net of another one, which is that process's namespace), read with
-// large reads: the kernel formats the text on every read() call, and small reads cost much more.
+// The TCP socket table of a network namespace, /proc/net/tcp and tcp6 (of this process, or
+// /proc/PID/net of another one, which is that process's namespace): as text for the proc parser,
+// or streamed through one buffer for a scan that never holds the whole table.
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parseProcNetTcp } from '../observe/proc.js';
@@ -11,66 +11,91 @@ import { InventoryError } from './error.js';
 export type Netns = 'self' | { pid: number };
 
 /**
- * First read size; the buffer doubles when a read fills it. At 100k sockets (15 MB of text) that
- * is about 8 read() calls, where Node's readFile loop on a size-0 file makes about 1 900.
+ * Read size: the kernel formats the text on every read() call, so few large reads (15 at 100k
+ * sockets, 15 MB of text) rather than Node's readFile loop of 8 KiB on a size-0 file (1 900).
+ * Reads are synchronous: through the thread pool the same reads took about 1.7x as long here.
  */
-const FIRST_READ = 256 * 1024;
+const CHUNK = 1 << 20;
 
 function procNet(netns: Netns): string {
   return netns === 'self' ? '/proc/net' : `/proc/${netns.pid}/net`;
 }
 
-/**
- * The text of a /proc file that reports size 0; `undefined` when the file does not exist. Read
- * synchronously: the read is the kernel formatting the table, and hopping through the thread
- * pool for each read() only adds to it (about 2x at 10k sockets on a busy 2-core machine).
- */
-function readWhole(file: string): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+function unreadable(netns: Netns, error: NodeJS.ErrnoException): InventoryError {
+  if (error.code === 'ENOENT') {
+    return new InventoryError(netns === 'self' ? '/proc/net/tcp does not exist: is /proc mounted?' : `no process with pid ${netns.pid}`);
   }
-  try {
-    let buffer = Buffer.allocUnsafe(FIRST_READ);
-    let length = 0;
-    for (;;) {
-      if (length === buffer.length) {
-        const bigger = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(bigger, 0, 0, length);
-        buffer = bigger;
-      }
-      const bytesRead = readSync(fd, buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    return buffer.toString('latin1', 0, length);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function explain(netns: Netns, error: NodeJS.ErrnoException): InventoryError {
   if (netns === 'self') return new InventoryError(`cannot read /proc/net/tcp: ${error.code ?? error.message}`);
   if (error.code === 'EACCES') return new InventoryError(`cannot read the sockets of process ${netns.pid}'s network namespace: permission denied`);
   return new InventoryError(`cannot read /proc/${netns.pid}/net/tcp: ${error.code ?? error.message}`);
 }
 
-/** The texts of tcp and tcp6 (tcp6 is '' when IPv6 is disabled). */
-export async function readTableTexts(netns: Netns = 'self'): Promise<{ tcp: string; tcp6: string }> {
+/**
+ * Calls `take(buffer, from, to)` with the whole lines read so far (header line skipped), which
+ * returns where the line it could not finish starts; that rest is read again with what follows.
+ * tcp6 missing (IPv6 disabled) is no socket, tcp missing is an error.
+ */
+function streamFile(netns: Netns, name: 'tcp' | 'tcp6', buffer: Buffer, take: (b: Buffer, from: number, to: number) => number): void {
+  let fd: number;
   try {
-    const tcp = readWhole(`${procNet(netns)}/tcp`);
-    const tcp6 = readWhole(`${procNet(netns)}/tcp6`);
-    if (tcp === undefined) {
-      throw new InventoryError(netns === 'self' ? '/proc/net/tcp does not exist: is /proc mounted?' : `no process with pid ${netns.pid}`);
-    }
-    return { tcp, tcp6: tcp6 ?? '' };
+    fd = openSync(`${procNet(netns)}/${name}`, 'r');
   } catch (error) {
-    if (error instanceof InventoryError) throw error;
-    throw explain(netns, error as NodeJS.ErrnoException);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && name === 'tcp6') return;
+    throw unreadable(netns, error as NodeJS.ErrnoException);
   }
+  try {
+    let kept = 0;
+    let header = true;
+    for (;;) {
+      if (kept === buffer.length) throw new Error(`/proc/net/${name}: a line longer than ${buffer.length} bytes`);
+      const end = kept + readSync(fd, buffer, kept, buffer.length - kept, null);
+      let from = 0;
+      if (header) {
+        const newline = buffer.indexOf(10);
+        if (newline !== -1 && newline < end) {
+          from = newline + 1;
+          header = false;
+        }
+      }
+      if (end === kept) {
+        if (!header && from < end) take(buffer, from, end);
+        return;
+      }
+      const rest = header ? 0 : take(buffer, from, end);
+      buffer.copy(buffer, 0, rest, end);
+      kept = end - rest;
+    }
+  } catch (error) {
+    throw error instanceof Error && !('code' in error) ? error : unreadable(netns, error as NodeJS.ErrnoException);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+let scratch: Buffer | undefined;
+
+/** Streams the lines of tcp, then of tcp6, through `take` (see streamFile). */
+export function scanTable(netns: Netns, take: (buffer: Buffer, from: number, to: number) => number): void {
+  scratch ??= Buffer.allocUnsafe(CHUNK);
+  streamFile(netns, 'tcp', scratch, take);
+  streamFile(netns, 'tcp6', scratch, take);
+}
+
+/** The text of a table file, header included ('' for a missing tcp6). */
+function readText(netns: Netns, name: 'tcp' | 'tcp6'): string {
+  const parts: string[] = [];
+  scratch ??= Buffer.allocUnsafe(CHUNK);
+  streamFile(netns, name, scratch, (buffer, from, to) => {
+    if (parts.length === 0) parts.push(buffer.toString('latin1', 0, from));
+    parts.push(buffer.toString('latin1', from, to));
+    return to;
+  });
+  return parts.join('');
+}
+
+/** The texts of tcp and tcp6 of a namespace (tcp6 is '' when IPv6 is disabled). */
+export async function readTableTexts(netns: Netns = 'self'): Promise<{ tcp: string; tcp6: string }> {
+  return { tcp: readText(netns, 'tcp'), tcp6: readText(netns, 'tcp6') };
 }
 
 export interface TableOptions {
