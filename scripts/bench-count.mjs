@@ -154,10 +154,11 @@ async function measureInside(size, capture) {
     const first = { cli: JSON.parse(timed(cliCommand).out), ss: timed(['sh', '-c', SS_AWK]).out, netstat: timed(['sh', '-c', NETSTAT_AWK]).out };
     // The entry function alone, without main.js's other imports: what a thin main.js would cost.
     const entryCommand = [process.execPath, '-e', `import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'cli', 'count.js')).href)}).then((m) => m.countCommand([]))`];
-    const ms = { cli: [], entry: [], ssAwk: [], netstatAwk: [], cat: [], inProcess: [] };
+    const ms = { cli: [], entry: [], node: [], ssAwk: [], netstatAwk: [], cat: [], inProcess: [] };
     for (let i = 0; i < runs; i++) {
       ms.cli.push(timed(cliCommand).ms);
       ms.entry.push(timed(entryCommand).ms);
+      ms.node.push(timed([process.execPath, '-e', '0']).ms);
       ms.ssAwk.push(timed(['sh', '-c', SS_AWK]).ms);
       ms.netstatAwk.push(timed(['sh', '-c', NETSTAT_AWK]).ms);
       ms.cat.push(timed(['sh', '-c', CAT]).ms);
@@ -206,6 +207,8 @@ function table(doc) {
   for (const r of doc.results) {
     lines.push(`| ${r.sockets.toLocaleString('en')} | ${cell(r.ms.cli)} | ${cell(r.ms.inProcess)} | ${cell(r.ms.ssAwk)} | ${cell(r.ms.netstatAwk)} | ${cell(r.ms.cat)} |`);
   }
+  const at = (k) => doc.results.map((r) => r.ms[k].medianMs).join(', ');
+  lines.push('', `Node's start-up alone (\`node -e 0\`): ${at('node')} ms; the count entry function without main.js's other imports: ${at('entry')} ms.`);
   const disagree = doc.results.filter((r) => !r.agree.ss || !r.agree.netstat).map((r) => r.sockets);
   lines.push('', disagree.length ? `counts differ from ss or netstat at: ${disagree.join(', ')}` : 'the three tools gave the same counts at every size');
   return lines.join('\n');

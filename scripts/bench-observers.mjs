@@ -2,8 +2,9 @@
 // Benchmarks the three observers of dist/observe side by side on the real kernel: what one sample
 // costs, the shortest CLOSE_WAIT lifetime each catches in 99 of 100 tries, and what a sample
 // costs in a namespace with a private established-hash table. Run `npm run build` first, then
-// `npx zx scripts/bench-observers.mjs [--json] [--samples=300] [--tries=100]` as root or as a
-// user allowed `unshare -rn`. Traffic stays on loopback; the host's sysctls are never written:
+// `npx zx scripts/bench-observers.mjs [--json] [--samples=300] [--tries=100] [--connections=2000]`
+// as root or as a user allowed `unshare -rn` (the trace observer's part, scripts/bench-trace.mjs,
+// runs as root only, in a fresh network and mount namespace). Traffic stays on loopback; the host's sysctls are never written:
 // the parts that need a namespace re-run this script inside one (`--inner=...`), and a private
 // hash is sized in an intermediate namespace (KERNEL-NOTES.md).
 //
@@ -40,6 +41,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { $ } from 'zx';
+import { measureTrace, renderTrace } from './bench-trace.mjs';
 
 $.verbose = false;
 
@@ -84,7 +86,9 @@ async function main() {
       // No TIME_WAIT: the namespace's own sysctl, see the header.
       await writeFile('/proc/sys/net/ipv4/tcp_max_tw_buckets', '0');
       console.log(JSON.stringify(await measureLifetimes(lib, list.split(','), tries)));
-    } else throw new UsageError(`Expected \`--inner\` to be \`cost\` or \`lifetime[:observers]\`, got \`${inner}\``);
+    } else if (what === 'trace') {
+      console.log(JSON.stringify(await measureTrace(DIST, intOption('connections', 2000))));
+    } else throw new UsageError(`Expected \`--inner\` to be \`cost\`, \`lifetime[:observers]\` or \`trace\`, got \`${inner}\``);
     return 0;
   } catch (error) {
     console.error(`bench-observers${inner ? ` (--inner=${inner})` : ''}: ${error.message}`);
@@ -128,6 +132,14 @@ async function outer(samples, tries) {
     shared: await inNamespace('shared', 'cost'),
     private: await inNamespace('private', 'cost'),
   };
+  const traceSkipped = (await import(pathToFileURL(join(DIST, 'tracefs.js')).href)).traceUnavailable();
+  if (traceSkipped) {
+    progress(`trace observer skipped: ${traceSkipped}`);
+    doc.trace = { skipped: traceSkipped };
+  } else {
+    progress('trace observer: CPU, latency and losses in a fresh network + mount namespace');
+    doc.trace = await inNamespace('shared', 'trace', ['--mount']);
+  }
   doc.loadAverage.end = os.loadavg();
   console.log(json ? JSON.stringify(doc, null, 2) : render(doc));
   return 0;
@@ -331,13 +343,13 @@ function shortestCaught(rungs, tries) {
  * Re-runs this script with `--inner=MODE` in a fresh network namespace, sharing the host's
  * established hash or with a private one (set in an intermediate namespace, never on the host).
  */
-async function inNamespace(hash, mode) {
+async function inNamespace(hash, mode, extraFlags = []) {
   const outerFlag = process.getuid() === 0 ? '-n' : '-rn';
-  const self = [process.execPath, SELF, `--inner=${mode}`, ...process.argv.filter((a) => /^--(samples|tries)=/.test(a))];
+  const self = [process.execPath, SELF, `--inner=${mode}`, ...process.argv.filter((a) => /^--(samples|tries|connections)=/.test(a))];
   const argv = hash === 'private'
     ? ['unshare', outerFlag, 'sh', '-c',
       `echo ${PRIVATE_EHASH_BUCKETS} > /proc/sys/net/ipv4/tcp_child_ehash_entries && exec unshare -n "$@"`, 'sh', ...self]
-    : ['unshare', outerFlag, ...self];
+    : ['unshare', outerFlag, ...extraFlags, ...self];
   const result = await $({ stdio: ['ignore', 'pipe', 'inherit'], nothrow: true })`${argv}`;
   if (result.exitCode !== 0) return { skipped: `\`unshare ${outerFlag} …\` exited with ${result.exitCode}` };
   return JSON.parse(result.stdout);
@@ -510,6 +522,8 @@ function render(doc) {
       nsRow('fresh, sharing the host\'s hash', namespaces.shared),
       nsRow(`fresh, private hash`, namespaces.private),
     ]),
+    '',
+    renderTrace(doc.trace, ms),
   );
   return out.join('\n');
 }

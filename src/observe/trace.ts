@@ -28,7 +28,7 @@ export function monotonicMs(): number {
 
 export function createTraceObserver(instanceName: string, monoAtLabStartMs: number, periodMs = 1, bufferKb?: number): TraceObserver {
   const proc = createProcObserver(periodMs);
-  const fs = openTracefs();
+  const fs = openTracefs(instanceName);
   let instance: TraceInstance;
   try {
     instance = new TraceInstance(fs.root, instanceName, bufferKb);

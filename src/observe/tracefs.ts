@@ -27,11 +27,20 @@ export function mountedTracefs(): string | undefined {
   return KNOWN_MOUNTS.find((dir) => existsSync(path.join(dir, 'instances')));
 }
 
-/** A tracefs to use: a mounted one, or one mounted now on a temporary folder (`mounted` true). */
-export function openTracefs(): { root: string; mounted: boolean } {
+/** Where the tracefs of instance `name` is mounted when none was: known to the lab's parent too. */
+export function mountPointFor(name: string): string {
+  return path.join(os.tmpdir(), `${name}-tracefs`);
+}
+
+/**
+ * A tracefs to use: a mounted one, or one mounted now (`mounted` true) on a folder named after
+ * the instance, so that the parent can remove the folder if this process dies.
+ */
+export function openTracefs(name?: string): { root: string; mounted: boolean } {
   const found = mountedTracefs();
   if (found) return { root: found, mounted: false };
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tcplab-tracefs-'));
+  const dir = name ? mountPointFor(name) : mkdtempSync(path.join(os.tmpdir(), 'tcplab-tracefs-'));
+  if (name) mkdirSync(dir, { recursive: true });
   const r = spawnSync('mount', ['-t', 'tracefs', 'nodev', dir], { encoding: 'utf8' });
   if (r.status !== 0) {
     rmdirSync(dir);
@@ -169,6 +178,11 @@ function removeInstanceDir(dir: string): void {
  */
 export function removeInstanceFromOutside(name: string): void {
   if (!name.startsWith(INSTANCE_PREFIX) || name.includes('/')) return;
+  try {
+    rmdirSync(mountPointFor(name)); // the lab's own mount went with its mount namespace
+  } catch {
+    // not there, or mounted in this namespace (never: labs mount in their own)
+  }
   const found = mountedTracefs();
   if (found) {
     const dir = path.join(found, 'instances', name);

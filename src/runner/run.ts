@@ -127,8 +127,14 @@ export function runLab(lab: LabToRun, options: RunOptions): Promise<LabResult> {
     child.on('close', (code, signal) => {
       clearTimeout(hard);
       running.delete(child);
+      // Whatever the lab started and did not stop (it was killed) goes with its process group.
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // the group is empty: nothing was left
+      }
       // A lab that died before removing its tracefs instance leaves it to us.
-      if (exec.traceInstance && (signal || code !== 0)) removeInstanceFromOutside(exec.traceInstance);
+      if (exec.traceInstance) removeInstanceFromOutside(exec.traceInstance);
       const line = text.split('\n').find((l) => l.startsWith('{"type":"result"') || l.startsWith('{"type":"error"'));
       const message = line ? (JSON.parse(line) as { type: string; result?: LabResult; message?: string }) : undefined;
       if (message?.type === 'result' && message.result) return resolve(message.result);

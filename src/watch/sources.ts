@@ -100,8 +100,9 @@ export function pollSource(sel: Selection, periodMs: number, t0: number): WatchS
 }
 
 export function traceSource(sel: Selection, periodMs: number, t0: number): WatchSource {
-  const fs = openTracefs();
-  const instance = new TraceInstance(fs.root, `${INSTANCE_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`, 8192);
+  const name = `${INSTANCE_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fs = openTracefs(name);
+  const instance = new TraceInstance(fs.root, name, 8192);
   const monoAtT0 = monotonicMs() - (performance.now() - t0);
   let timer: NodeJS.Timeout | undefined;
   let refresh: NodeJS.Timeout | undefined;

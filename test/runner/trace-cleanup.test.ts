@@ -2,6 +2,8 @@
 // exit path: pass, fail, timeout, SIGINT, SIGTERM, and a crash (SIGKILL) of the lab's process.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { CLI, isRoot, processesMatching, ROOT, STRICT, eventually } from '../helpers.js';
 
@@ -29,7 +31,9 @@ function runTraced(args: string[], interrupt?: (cli: ReturnType<typeof spawn>) =
     cli.on('close', (code) => resolve({ code, out, pid: cli.pid!, sawInstance })));
 }
 
-const mine = (pid: number) => () => !instances().some((n) => n.startsWith(`tcplab-${pid}-`));
+/** No instance of that CLI's labs, and no folder a lab mounted tracefs on. */
+const mine = (pid: number) => () =>
+  !instances().some((n) => n.startsWith(`tcplab-${pid}-`)) && !readdirSync(os.tmpdir()).some((n) => n.startsWith(`tcplab-${pid}-`));
 
 describe.skipIf(!isRoot() && !STRICT)('tracefs instance cleanup', () => {
   it('after a lab that passes and one that fails', async () => {
