@@ -114,7 +114,7 @@ export function traceSource(sel: Selection, periodMs: number, t0: number): Watch
       else if (sel.kind === 'all') instance.setFilter('0');
       else {
         const update = async () => instance.setFilter(portFilter(await portsOfPid(sel.pid)));
-        void update();
+        await update();
         refresh = setInterval(() => void update(), 1000);
       }
       // The kernel traces the socket's close, not the timewait socket that replaces it: a

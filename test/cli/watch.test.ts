@@ -84,6 +84,39 @@ describe('tcplab watch', () => {
     expect(lines.map((l) => `${l.from}>${l.to}`)).toEqual(['CLOSED>LISTEN', 'LISTEN>CLOSED']);
   });
 
+  it.skipIf(!isRoot() && !STRICT)('follows a process by --pid, and writes CSV in tcpstates\' column order', async () => {
+    // A server in a process of its own: its listener's port is what --pid follows.
+    const server = spawn(process.execPath, ['-e', `
+      const net = require('node:net');
+      const s = net.createServer({ allowHalfOpen: true }, (c) => c.on('end', () => c.end()));
+      s.listen(0, '127.0.0.1', () => console.log(s.address().port));
+      process.stdin.on('end', () => process.exit(0)); process.stdin.resume();`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<number>((resolve) => server.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+      const child = spawn(process.execPath, [CLI, 'watch', '--pid', String(server.pid), '--csv'], { cwd: ROOT });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      await new Promise<void>((resolve) => child.stderr.on('data', (d) => { err += d; if (err.includes('watching')) resolve(); }));
+      await new Promise<void>((resolve) => {
+        const c = net.connect(port, '127.0.0.1', () => c.end());
+        c.resume();
+        c.on('close', () => resolve());
+      });
+      const deadline = Date.now() + 5000;
+      while (!out.includes('LAST_ACK,CLOSED') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const code = new Promise((resolve) => child.on('close', resolve));
+      child.kill('SIGINT');
+      expect(await code).toBe(0);
+      const rows = out.trim().split('\n');
+      expect(rows[0]).toBe('TIME(s),PID,COMM,LOCAL,REMOTE,OLDSTATE,NEWSTATE,MS');
+      const serverSide = rows.slice(1).map((r) => r.split(',')).filter((c) => c[3] === `127.0.0.1:${port}`).map((c) => `${c[5]}>${c[6]}`);
+      expect(serverSide).toEqual(['LISTEN>SYN_RECV', 'SYN_RECV>ESTABLISHED', 'ESTABLISHED>CLOSE_WAIT', 'CLOSE_WAIT>LAST_ACK', 'LAST_ACK>CLOSED']);
+    } finally {
+      server.kill();
+    }
+  });
+
   it('exits 1 when nothing moved, and 2 on bad input', async () => {
     const port = await freePort();
     expect((await tcplab(['watch', '--port', String(port), '--duration', '0.3', '--json'])).code).toBe(1);
