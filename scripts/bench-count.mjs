@@ -56,8 +56,10 @@ async function insideNamespace(size, runs, capture) {
   const outer = process.getuid() === 0 ? ['--net'] : ['--user', '--map-root-user', '--net'];
   const script = `echo ${buckets} > /proc/sys/net/ipv4/tcp_child_ehash_entries && exec unshare --net -- "$@"`;
   const args = [...outer, '--', 'sh', '-c', script, 'bench', process.execPath, SELF, `--inner=${size}`, `--runs=${runs}`, ...(capture ? [`--capture=${capture}`] : [])];
-  const { stdout } = await $({ cwd: ROOT })`unshare ${args}`;
-  return capture ? undefined : JSON.parse(stdout);
+  const r = await $({ cwd: ROOT, nothrow: true, quiet: true })`unshare ${args}`;
+  // The inner run said what went wrong on stderr, in one line.
+  if (r.exitCode !== 0) throw Object.assign(new Error(r.stderr.trim() || `exit status ${r.exitCode}`), { said: true });
+  return capture ? undefined : JSON.parse(r.stdout);
 }
 
 // ---- inside the namespace ---------------------------------------------------------------
@@ -112,7 +114,7 @@ async function holders(connections) {
 
 function timed(command) {
   const t = performance.now();
-  const out = execFileSync(command[0], command.slice(1), { encoding: 'latin1', env: TOOL_ENV, maxBuffer: 1 << 30 });
+  const out = execFileSync(command[0], command.slice(1), { encoding: 'latin1', env: TOOL_ENV, maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
   return { ms: performance.now() - t, out };
 }
 
@@ -143,15 +145,21 @@ async function measureInside(size, capture) {
   const servers = [];
   for (const host of ['127.0.0.1', '::1']) for (let i = 0; i < 4; i++) servers.push(await listen(host));
   const tw = Math.round(size * 0.9);
-  const built = performance.now();
   const children = await holders(Math.floor((size - tw - servers.length) / 2));
+  const built = performance.now();
   await timeWaits(servers, tw);
   try {
     const counts = await lib.countSockets();
     if (capture) return writeCapture(capture);
     const runs = Number(arg('runs', '11'));
     const cliCommand = [process.execPath, CLI, 'count', '--json'];
-    const first = { cli: JSON.parse(timed(cliCommand).out), ss: timed(['sh', '-c', SS_AWK]).out, netstat: timed(['sh', '-c', NETSTAT_AWK]).out };
+    let cli;
+    try {
+      cli = JSON.parse(timed(cliCommand).out);
+    } catch (error) {
+      throw new Error(`\`node dist/cli/main.js count --json\` failed (is \`count\` routed in main.ts?): ${String(error.stderr || error.message).trim()}`);
+    }
+    const first = { cli, ss: timed(['sh', '-c', SS_AWK]).out, netstat: timed(['sh', '-c', NETSTAT_AWK]).out };
     // The entry function alone, without main.js's other imports: what a thin main.js would cost.
     const entryCommand = [process.execPath, '-e', `import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'cli', 'count.js')).href)}).then((m) => m.countCommand([]))`];
     const ms = { cli: [], entry: [], node: [], ssAwk: [], netstatAwk: [], cat: [], inProcess: [] };
@@ -166,6 +174,8 @@ async function measureInside(size, capture) {
       await lib.countSockets();
       ms.inProcess.push(performance.now() - t);
     }
+    // TIME_WAIT made first expires 60 s after: a slow run sees the table shrink.
+    const endTotal = lib.totalOf(await lib.countSockets());
     const ss = awkCounts(first.ss, states.stateFromSs);
     const netstat = awkCounts(first.netstat, states.stateFromNetstat);
     const byState = Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
@@ -176,7 +186,7 @@ async function measureInside(size, capture) {
     };
     console.log(JSON.stringify({
       sockets: lib.totalOf(counts), byState, ehashBuckets: Number(readFileSync('/proc/sys/net/ipv4/tcp_ehash_entries', 'latin1')),
-      secondsSinceBuilt: round((performance.now() - built) / 1000),
+      secondsSinceBuilt: round((performance.now() - built) / 1000), endTotal,
       agree: { ss: same(ss, first.cli.states), netstat: same(netstat, first.cli.states, 'LISTEN') },
       ms: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, stats(v)])),
     }));
@@ -209,6 +219,8 @@ function table(doc) {
   }
   const at = (k) => doc.results.map((r) => r.ms[k].medianMs).join(', ');
   lines.push('', `Node's start-up alone (\`node -e 0\`): ${at('node')} ms; the count entry function without main.js's other imports: ${at('entry')} ms.`);
+  const shrunk = doc.results.filter((r) => r.endTotal !== r.sockets).map((r) => `${r.sockets} -> ${r.endTotal}`);
+  if (shrunk.length) lines.push(`the table changed during the run (TIME_WAIT expiring; rerun on a quieter machine): ${shrunk.join(', ')}`);
   const disagree = doc.results.filter((r) => !r.agree.ss || !r.agree.netstat).map((r) => r.sockets);
   lines.push('', disagree.length ? `counts differ from ss or netstat at: ${disagree.join(', ')}` : 'the three tools gave the same counts at every size');
   return lines.join('\n');
@@ -217,7 +229,7 @@ function table(doc) {
 // Last, once every constant above is initialized. The inner run exits explicitly: its servers
 // would keep it alive.
 const code = await (inner ? measureInside(Number(inner), arg('capture')) : main()).catch((error) => {
-  console.error(`bench-count${inner ? ` (${inner} sockets)` : ''}: ${error.message}`);
+  console.error(error.said ? error.message : `bench-count${inner ? ` (${inner} sockets)` : ''}: ${error.message}`);
   return 1;
 });
 if (inner) process.exit(code);

@@ -25,6 +25,8 @@ export interface ExpectationEnv {
   resolutionMs(): number;
   /** True when the kernel's transitions are traced: no state is too brief to see. */
   exact: boolean;
+  /** When the script's latest step (end, write, destroy ...) was taken. */
+  lastStepMs(): number;
   /** An error that stopped the observer, if any. */
   observerFailure(): Error | undefined;
   /** The namespace's TCP counters now, and as they were when the lab began. */
@@ -172,7 +174,8 @@ export class Expectations {
 
       async toFollowPath(path: PathStep[], options: WithinOptions & { since?: 'now' | 'start' } = {}): Promise<void> {
         const where = callSite();
-        const fromMs = options.since === 'start' ? 0 : self.env.now();
+        // "Now" is the latest step: end() may move the socket on before this line runs.
+        const fromMs = options.since === 'start' ? 0 : Math.min(self.env.now(), self.env.lastStepMs());
         const within = options.within ?? DEFAULT_WITHIN;
         // With the kernel's own transitions nothing is too brief to see: every step is required.
         const steps = self.env.exact ? path.map((p) => p.replace(/\?$/, '') as PathStep) : path;

@@ -39,31 +39,36 @@ function hexDigit(byte: number | undefined): number {
 
 /**
  * Adds to `counts` the state of every whole line of `buffer` between `from` and `to` (lines of
- * /proc/net/tcp or tcp6, header excluded) and returns where the unfinished last line starts.
- * After `sl:` and one space come `ADDR:PORT ADDR:PORT ST`, addresses of 8 (tcp) or 32 (tcp6)
- * hex digits (seq_printf in get_tcp4_sock, get_timewait4_sock, get_openreq4 and their tcp6
- * twins): the state sits 2 * (address length) + 14 bytes after the first colon of the line.
+ * /proc/net/tcp, or tcp6 with `ipv6`, header excluded) and returns where the unfinished last
+ * line starts. A line is `%4d: ADDR:PORT ADDR:PORT ST ...` with addresses of 8 hex digits (tcp)
+ * or 32 (tcp6): seq_printf in get_tcp4_sock, get_timewait4_sock, get_openreq4 and their tcp6
+ * twins. So the state sits 2 * (address length) + 14 bytes after the line's first colon; the
+ * colon before the local port is checked to be where that layout puts it.
  */
-export function countStateLines(buffer: Buffer, from: number, to: number, counts: StateCounts): number {
+export function countStateLines(buffer: Buffer, from: number, to: number, counts: StateCounts, ipv6 = false): number {
+  const addressLength = ipv6 ? 32 : 8;
   let at = from;
   for (;;) {
     const end = buffer.indexOf(10, at);
     if (end === -1 || end >= to) return at;
-    const colon = buffer.indexOf(58, at);
-    if (colon !== -1 && colon < end) {
-      const st = colon + 2 * (buffer.indexOf(58, colon + 2) - colon - 2) + 14;
-      const state = st + 2 <= end ? stateFromKernelNumber(hexDigit(buffer[st]) * 16 + hexDigit(buffer[st + 1])) : undefined;
-      if (!state) throw new Error(`/proc/net/tcp: no state where expected in line \`${buffer.toString('latin1', at, end).trim()}\``);
+    let colon = at;
+    while (colon < end && buffer[colon] !== 58) colon++;
+    if (colon < end) {
+      const st = colon + 2 * addressLength + 14;
+      const state = st + 2 <= end && buffer[colon + addressLength + 2] === 58
+        ? stateFromKernelNumber(hexDigit(buffer[st]) * 16 + hexDigit(buffer[st + 1]))
+        : undefined;
+      if (!state) throw new Error(`/proc/net/tcp${ipv6 ? '6' : ''}: no state where expected in line \`${buffer.toString('latin1', at, end).trim()}\``);
       counts[state] += 1;
     }
     at = end + 1;
   }
 }
 
-/** The states of a whole /proc/net/tcp or tcp6 text (header line first), added to `counts`. */
-export function countStatesInText(text: string, counts: StateCounts = emptyCounts()): StateCounts {
+/** The states of a whole /proc/net/tcp (or tcp6) text, header line first, added to `counts`. */
+export function countStatesInText(text: string, ipv6: boolean, counts: StateCounts = emptyCounts()): StateCounts {
   const buffer = Buffer.from(text.endsWith('\n') ? text : `${text}\n`, 'latin1');
-  countStateLines(buffer, buffer.indexOf(10) + 1, buffer.length, counts);
+  countStateLines(buffer, buffer.indexOf(10) + 1, buffer.length, counts, ipv6);
   return counts;
 }
 
@@ -81,7 +86,7 @@ export async function countSockets(options: CountOptions = {}): Promise<StateCou
   const netns = options.netns ?? (options.pid !== undefined ? { pid: options.pid } : 'self');
   if (options.pid === undefined && options.port === undefined) {
     const counts = emptyCounts();
-    scanTable(netns, (buffer, from, to) => countStateLines(buffer, from, to, counts));
+    scanTable(netns, (buffer, from, to, file) => countStateLines(buffer, from, to, counts, file === 'tcp6'));
     return counts;
   }
   const inodes = options.pid !== undefined ? socketInodesOf(options.pid) : undefined;

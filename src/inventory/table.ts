@@ -30,12 +30,17 @@ function unreadable(netns: Netns, error: NodeJS.ErrnoException): InventoryError 
   return new InventoryError(`cannot read /proc/${netns.pid}/net/tcp: ${error.code ?? error.message}`);
 }
 
+export type TableFile = 'tcp' | 'tcp6';
+
+/** Consumes the whole lines of buffer[from, to) of `file` and returns where the unfinished one starts. */
+export type Take = (buffer: Buffer, from: number, to: number, file: TableFile) => number;
+
 /**
- * Calls `take(buffer, from, to)` with the whole lines read so far (header line skipped), which
+ * Calls `take(buffer, from, to, name)` with the whole lines read so far (header line skipped), which
  * returns where the line it could not finish starts; that rest is read again with what follows.
  * tcp6 missing (IPv6 disabled) is no socket, tcp missing is an error.
  */
-function streamFile(netns: Netns, name: 'tcp' | 'tcp6', buffer: Buffer, take: (b: Buffer, from: number, to: number) => number): void {
+function streamFile(netns: Netns, name: TableFile, buffer: Buffer, take: Take): void {
   let fd: number;
   try {
     fd = openSync(`${procNet(netns)}/${name}`, 'r');
@@ -58,10 +63,10 @@ function streamFile(netns: Netns, name: 'tcp' | 'tcp6', buffer: Buffer, take: (b
         }
       }
       if (end === kept) {
-        if (!header && from < end) take(buffer, from, end);
+        if (!header && from < end) take(buffer, from, end, name);
         return;
       }
-      const rest = header ? 0 : take(buffer, from, end);
+      const rest = header ? 0 : take(buffer, from, end, name);
       buffer.copy(buffer, 0, rest, end);
       kept = end - rest;
     }
@@ -75,14 +80,14 @@ function streamFile(netns: Netns, name: 'tcp' | 'tcp6', buffer: Buffer, take: (b
 let scratch: Buffer | undefined;
 
 /** Streams the lines of tcp, then of tcp6, through `take` (see streamFile). */
-export function scanTable(netns: Netns, take: (buffer: Buffer, from: number, to: number) => number): void {
+export function scanTable(netns: Netns, take: Take): void {
   scratch ??= Buffer.allocUnsafe(CHUNK);
   streamFile(netns, 'tcp', scratch, take);
   streamFile(netns, 'tcp6', scratch, take);
 }
 
 /** The text of a table file, header included ('' for a missing tcp6). */
-function readText(netns: Netns, name: 'tcp' | 'tcp6'): string {
+function readText(netns: Netns, name: TableFile): string {
   const parts: string[] = [];
   scratch ??= Buffer.allocUnsafe(CHUNK);
   streamFile(netns, name, scratch, (buffer, from, to) => {

@@ -52,8 +52,9 @@ export interface SocketExpectations {
   /** The socket is seen in `state` in every sample for `ms`, starting now. */
   toStay(state: TcpState, ms: number): PromiseLike<void>;
   /**
-   * The socket's observed states run through `path` in order: from the state it is in now, or
-   * with `since: 'start'` from the beginning of the lab.
+   * The socket's observed states run through `path` in order: from the state it was in at the
+   * script's latest step (an `end()` just before may already have moved it on), or with
+   * `since: 'start'` from the beginning of the lab.
    */
   toFollowPath(path: PathStep[], options?: WithinOptions & { since?: 'now' | 'start' }): PromiseLike<void>;
   /** Checked when the lab ends: the socket was never seen in `state`. */

@@ -68,6 +68,10 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     observerText,
     resolutionMs: () => timeline.resolutionMs(),
     exact: trace !== undefined,
+    lastStepMs: () => {
+      for (let i = timeline.events.length - 1; i >= 0; i -= 1) if (timeline.events[i]!.kind === 'step') return timeline.events[i]!.atMs;
+      return 0;
+    },
     observerFailure: () => sampler.failure,
     counters: readCounters,
     countersAtStart,
@@ -178,7 +182,10 @@ function socketsJson(timeline: Timeline): SocketJson[] {
     name: h.owner?.name ?? 'unnamed',
     local: formatEndpoint(h.local),
     remote: formatEndpoint(h.remote),
-    states: h.states.map((s) => ({ ...s, atMs: round(s.atMs), untilMs: round(s.untilMs) })),
+    states: h.states.map((s) => ({
+      state: s.state, atMs: round(s.atMs), untilMs: round(s.untilMs),
+      ...(s.timer ? { timer: s.timer } : {}), ...(s.lastTimer ? { lastTimer: s.lastTimer } : {}), ...(s.source ? { source: s.source } : {}),
+    })),
   }));
 }
 

@@ -13,6 +13,8 @@ export interface StateJson {
   untilMs: number;
   timer?: KernelTimer;
   lastTimer?: KernelTimer;
+  /** `trace` when the start is the kernel's own transition time, `sample` when a sample's. */
+  source?: 'trace' | 'sample';
 }
 
 export interface SocketJson {

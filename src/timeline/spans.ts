@@ -21,6 +21,8 @@ export interface StateSpan {
   source?: 'trace' | 'sample';
   /** A trace CLOSE that may still turn out to be TIME_WAIT (the timewait socket is not traced). */
   tentative?: boolean;
+  /** For a traced CLOSE: the state it closed from. */
+  closedFrom?: TcpState;
 }
 
 export type Mark =
@@ -86,7 +88,7 @@ export function buildSpans(marks: readonly Mark[]): StateSpan[] {
         stateBeforeLastTransition = m.from;
         lastTransitionMs = m.atMs;
         transitions.push(m);
-        open(m.to, m.atMs, { source: 'trace', ...(m.to === 'CLOSED' && TIME_WAIT_FROM.has(m.from) ? { tentative: true } : {}) });
+        open(m.to, m.atMs, { source: 'trace', ...(m.to === 'CLOSED' && TIME_WAIT_FROM.has(m.from) ? { tentative: true, closedFrom: m.from } : {}) });
         break;
       }
       case 'seen': {
@@ -109,7 +111,8 @@ export function buildSpans(marks: readonly Mark[]): StateSpan[] {
           // An orphan's FIN_WAIT2 lives on as a timewait socket that keeps the FIN_WAIT2 name.
           spans.pop();
           spans.at(-1)!.untilMs = m.atMs;
-        } else if (cur?.tentative && m.state === 'TIME_WAIT') {
+        } else if (cur?.state === 'CLOSED' && cur.closedFrom !== undefined && m.state === 'TIME_WAIT') {
+          // Tentative, or confirmed by a sample that skipped the timewait row: TIME_WAIT it is.
           cur.state = 'TIME_WAIT';
           cur.tentative = false;
           cur.untilMs = m.atMs;

@@ -14,7 +14,7 @@ describe('countStatesInText', () => {
   it('agrees with the proc parser and with ss -tanH on the captured moment of test/fixtures/observe', () => {
     const tcp = fixture('observe/proc-net-tcp.txt');
     const tcp6 = fixture('observe/proc-net-tcp6.txt');
-    const scanned = countStatesInText(tcp6, countStatesInText(tcp));
+    const scanned = countStatesInText(tcp6, true, countStatesInText(tcp, false));
     expect(scanned).toEqual(countByState([...parseProcNetTcp(tcp), ...parseProcNetTcp(tcp6)]));
     expect(scanned).toEqual(countByState(parseSs(fixture('observe/ss-tanH.txt'))));
     expect(totalOf(scanned)).toBe(43);
@@ -27,16 +27,19 @@ describe('countStatesInText', () => {
       expect(text).toContain('\n10000: ');
       const rows = parseProcNetTcp(text);
       expect(rows).toHaveLength(10);
-      expect(countStatesInText(text)).toEqual(countByState(rows));
-      expect(countStatesInText(text)).toEqual({ ...emptyCounts(), ...counts });
+      const ipv6 = file.includes('tcp6');
+      expect(countStatesInText(text, ipv6)).toEqual(countByState(rows));
+      expect(countStatesInText(text, ipv6)).toEqual({ ...emptyCounts(), ...counts });
     }
   });
 
   it('says which line it could not read', () => {
     const header = fixture('observe/proc-net-tcp.txt').split('\n')[0];
-    expect(() => countStatesInText(`${header}\n   0: 0100007F:1F90 00000000:0000 ZZ 0\n`)).toThrow(/no state where expected in line `0: 0100007F:1F90/);
-    expect(countStatesInText(`${header}\n`)).toEqual(emptyCounts());
-    expect(countStatesInText('')).toEqual(emptyCounts());
+    expect(() => countStatesInText(`${header}\n   0: 0100007F:1F90 00000000:0000 ZZ 0\n`, false)).toThrow(/no state where expected in line `0: 0100007F:1F90/);
+    const v4line = fixture('observe/proc-net-tcp.txt').split('\n')[1];
+    expect(() => countStatesInText(`${header}\n${v4line}\n`, true)).toThrow(/^\/proc\/net\/tcp6: no state where expected/);
+    expect(countStatesInText(`${header}\n`, false)).toEqual(emptyCounts());
+    expect(countStatesInText('', true)).toEqual(emptyCounts());
   });
 });
 

@@ -33,6 +33,7 @@ const CLAIMS: Record<string, (lab: LabResult) => void> = {
     expect(observed(lab, 'with tcp_tw_reuse=0, still EADDRNOTAVAIL after 1 s')).toBe('1 EADDRNOTAVAIL');
     expect(observed(lab, 'tcp_tw_reuse=1: 100 new connections')).toBe('100 connected');
     expect(observed(lab, 'the next one fails')).toBe('1 EADDRNOTAVAIL');
+    expect(observed(lab, 'one more second, and connect() succeeds again')).toBe('1 connected');
     expect(observed(lab, 'tcp_tw_reuse=1 does not help :8081')).toBe('1 EADDRNOTAVAIL');
   },
   'tw-bucket-overflow': (lab) => {

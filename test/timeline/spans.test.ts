@@ -38,6 +38,15 @@ describe('buildSpans', () => {
     ])).toEqual([['FIN_WAIT2', 10, 10, false], ['TIME_WAIT', 10, 13, false]]);
   });
 
+  it('still turns a confirmed traced CLOSE into TIME_WAIT when a later read shows the timewait row', () => {
+    // /proc is not read atomically: one read may skip the row, the next one shows it.
+    expect(build([
+      { kind: 'transition', atMs: 10, from: 'FIN_WAIT2', to: 'CLOSED' },
+      { kind: 'absent', atMs: 12, startedMs: 11 },
+      { kind: 'seen', atMs: 14, startedMs: 13, state: 'TIME_WAIT' },
+    ])).toEqual([['FIN_WAIT2', 10, 10, false], ['TIME_WAIT', 10, 14, false]]);
+  });
+
   it('confirms a traced CLOSE when the next sample does not show the socket', () => {
     expect(build([
       { kind: 'transition', atMs: 10, from: 'FIN_WAIT2', to: 'CLOSED' },
