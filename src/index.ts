@@ -18,4 +18,8 @@ export type {
 } from './lab/define.js';
 export { TCP_STATES, type TcpState } from './states.js';
 export type { LabResult, LabStatus, SocketJson, StateJson, EventJson } from './runner/result.js';
+export { countByState, countSides, countSockets, emptyCounts, totalOf, type CountOptions, type PortSides, type StateCounts } from './inventory/census.js';
+export { readSocketTable, type Netns, type TableOptions } from './inventory/table.js';
+export { whoHolds, type NoHolder, type PortHolders, type PortSocket } from './inventory/port-holders.js';
+export type { Endpoint, SocketRow } from './observe/row.js';
 export * from './lock/index.js';

@@ -29,12 +29,13 @@ async function list(json: boolean): Promise<void> {
     return;
   }
   const width = Math.max(...rows.map((r) => r.name.length));
-  const room = Math.max(20, (process.stdout.isTTY ? process.stdout.columns : 100) - width - 13);
+  const topics = Math.max(...rows.map((r) => r.topic.length));
+  const room = Math.max(20, (process.stdout.isTTY ? process.stdout.columns : 100) - width - topics - 4);
   for (const r of rows) {
     let first = r.explain.split(/(?<=\.)\s/)[0]!;
     if (r.long) first = `(long) ${first}`;
     if (first.length > room) first = `${first.slice(0, room - 1)}…`;
-    process.stdout.write(`${r.name.padEnd(width)}  ${r.topic.padEnd(9)}  ${first}\n`);
+    process.stdout.write(`${r.name.padEnd(width)}  ${r.topic.padEnd(topics)}  ${first}\n`);
   }
 }
 
@@ -94,8 +95,9 @@ async function delegate(command: Extract<Command, { kind: 'delegate' }>['command
     case 'tour':
       return (await import('./tour.js')).tourCommand(argv);
     case 'count':
+      return (await import('./count.js')).countCommand(argv);
     case 'who':
-      throw new UsageError(`\`${command}\` is not available in this build`);
+      return (await import('./who.js')).whoCommand(argv);
     default: {
       const never: never = command;
       return never;

@@ -8,6 +8,10 @@ Usage
   tcplab list                         the built-in labs, one line each
   tcplab run <lab | file.lab.ts>...   run labs by name or file
   tcplab run --all                    run every built-in lab
+  tcplab count [--port P] [--pid N] [--netns PID] [--json] [--watch MS [--count K]]
+                                      connections by state (like netstat -n | awk ..., faster)
+  tcplab who PORT [--netns PID] [--json]
+                                      which processes hold sockets on a port, in which state
   tcplab watch --port P | --pid N | --all
                                       every state transition, live (tcpstates' columns);
                                       --json, --csv, --duration S; root: the kernel's trace

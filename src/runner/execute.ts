@@ -55,6 +55,7 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     record: (e) => timeline.record(e),
     bind: (actor, local, remote) => timeline.bind(actor, local, remote),
     dialing: (actor, target) => timeline.dialing(actor, target),
+    dialFailed: (actor) => timeline.dialFailed(actor),
   });
   const trace = options.observer === 'trace' ? createTraceObserver(options.traceInstance ?? `tcplab-${process.pid}`, monoAtT0, options.periodMs) : undefined;
   const observer = trace ?? createObserver(options.observer, options.periodMs);

@@ -130,6 +130,19 @@ export class Timeline {
     else if (h) this.setOwner(h, actor);
   }
 
+  /** A dialer whose connect failed gives back the row it was guessed to own. */
+  dialFailed(actor: ActorRef): void {
+    for (const [port, list] of this.dialers) {
+      const i = list.findIndex((d) => d.actor === actor);
+      if (i === -1) continue;
+      const [d] = list.splice(i, 1);
+      const guessed = d!.key ? this.sockets.get(d!.key) : undefined;
+      // A refused connect did have its SYN_SENT row: keep it when it is the only candidate.
+      if (guessed?.owner === actor && list.some((x) => x.key === undefined)) this.setOwner(guessed, undefined);
+      if (list.length === 0) this.dialers.delete(port);
+    }
+  }
+
   dialing(actor: ActorRef, target: Endpoint): void {
     const list = this.dialers.get(target.port) ?? [];
     list.push({ actor, target });

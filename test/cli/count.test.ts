@@ -23,8 +23,8 @@ const MISSING = (() => {
 const count = (args: string[], options: { user?: string } = {}) => runCommand('count', args, options);
 
 // Sockets in LISTEN, ESTABLISHED, TIME_WAIT, CLOSE_WAIT, FIN_WAIT2, SYN_SENT and (through a child
-// that never accepts) its accept queue, over 127.0.0.1, ::1 and ::ffff:127.0.0.1; prints `ready`,
-// then `ss -tanpH` and `end` for every line read on stdin.
+// that never accepts, for 20 s at most) its accept queue, over 127.0.0.1, ::1 and ::ffff:127.0.0.1;
+// prints `ready`, then `ss -tanpH` and `end` for every line read on stdin; exits when stdin ends.
 const SCENE = `
 const { execSync, spawn } = require('node:child_process');
 const net = require('node:net');
@@ -41,7 +41,7 @@ const connect = (port, host) => new Promise((ok) => { const c = net.connect(port
     const half = await connect(p, host); half.end();
     setTimeout(() => keep.filter((c) => c.remotePort === tw.localPort).forEach((c) => c.end()), 50);
   }
-  const blocked = spawn(process.execPath, ['-e', "const s=require('net').createServer();s.listen({host:'127.0.0.1',port:0,backlog:1},()=>process.stdout.write(s.address().port+'\\\\n',()=>Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0)))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const blocked = spawn(process.execPath, ['-e', "const s=require('net').createServer();s.listen({host:'127.0.0.1',port:0,backlog:1},()=>process.stdout.write(s.address().port+'\\\\n',()=>{Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,20000);process.exit()}))"], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = Number(String(await new Promise((ok) => blocked.stdout.once('data', ok))).trim());
   for (let i = 0; i < 3; i++) keep.push(net.connect(port, '127.0.0.1').on('error', () => {}));
   setTimeout(() => { console.log('ready'); }, 300);
@@ -90,7 +90,14 @@ describe.each([['root', undefined], ['nobody', 'nobody']] as const)('count in a 
   beforeAll(async () => {
     scene = await startScene(user);
   });
-  afterAll(() => scene?.child.stdin!.end());
+  afterAll(async () => {
+    if (!scene) return;
+    const closed = once(scene.child, 'close');
+    scene.child.stdin!.end(); // the scene kills its blocked listener and exits
+    const late = setTimeout(() => process.kill(scene.pid, 'SIGKILL'), 3000);
+    await closed;
+    clearTimeout(late);
+  });
 
   it('gives the numbers of ss -tan, state by state, with the total', async () => {
     const r = await count(['--netns', String(scene.pid), '--json'], user ? { user } : {});

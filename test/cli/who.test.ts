@@ -68,8 +68,8 @@ describe.skipIf(!isRoot() && !STRICT)('who on a server this test started (tcplab
   });
   afterAll(() => {
     for (const c of clients) c.destroy();
-    root?.child.kill('SIGKILL');
-    nobody?.child.kill('SIGKILL');
+    // Kill the node processes themselves: killing runuser would leave its child running.
+    for (const server of [root, nobody]) if (server) process.kill(server.pid, 'SIGKILL');
   });
 
   it('as root: the pid and fd of every socket on the port, as ss -tanp gives them', async () => {
