@@ -21,6 +21,6 @@ export interface ActorHooks {
   bind(actor: ActorRef, local: { address: string; port: number }, remote?: { address: string; port: number }): void;
   /** A client started connecting to `target` before it knows its own port. */
   dialing(actor: ActorRef, target: { address: string; port: number }): void;
-  /** That client's connect failed: it owns no row of the table. */
+  /** That client could not even bind a port (EADDRNOTAVAIL ...): it owns no row of the table. */
   dialFailed?(actor: ActorRef): void;
 }

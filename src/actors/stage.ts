@@ -88,8 +88,9 @@ export class Stage {
     });
     hooks.record({ kind: 'step', atMs: hooks.now(), actor: ref, action: 'connect', where, detail: `to ${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}` });
     hooks.dialing(ref, { address: this.host, port });
-    socket.once('error', () => {
-      if (socket.localPort === undefined || !socket.remotePort) hooks.dialFailed?.(ref);
+    // A refused connect did send its SYN (a row, however brief); one that found no local port did not.
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRNOTAVAIL' || err.code === 'EADDRINUSE') hooks.dialFailed?.(ref);
     });
     const local = options.localPort !== undefined ? { localAddress: this.host, localPort: options.localPort } : {};
     socket.connect({ host: this.host, port, ...local });

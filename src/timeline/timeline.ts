@@ -137,8 +137,7 @@ export class Timeline {
       if (i === -1) continue;
       const [d] = list.splice(i, 1);
       const guessed = d!.key ? this.sockets.get(d!.key) : undefined;
-      // A refused connect did have its SYN_SENT row: keep it when it is the only candidate.
-      if (guessed?.owner === actor && list.some((x) => x.key === undefined)) this.setOwner(guessed, undefined);
+      if (guessed?.owner === actor) this.setOwner(guessed, undefined);
       if (list.length === 0) this.dialers.delete(port);
     }
   }
