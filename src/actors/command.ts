@@ -22,6 +22,13 @@ server.listen({ host, port: 0, backlog, ipv6Only: host === '::1' }, () => {
 
 export class Commands {
   private children = new Set<ChildProcess>();
+  /** Names of the long-running programs (start, blockedListener), for their resource figures. */
+  private names = new Map<ChildProcess, string>();
+
+  /** Pids and names of the programs still running. */
+  running(): { name: string; pid: number }[] {
+    return [...this.names].filter(([c]) => c.exitCode === null && c.signalCode === null && c.pid !== undefined).map(([c, name]) => ({ name, pid: c.pid! }));
+  }
 
   constructor(private readonly hooks: ActorHooks) {}
 
@@ -62,6 +69,7 @@ export class Commands {
     this.hooks.record({ kind: 'step', atMs: this.hooks.now(), actor: ref, action: 'start', where, detail: [program, ...args].join(' ') });
     const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(options.cwd ? { cwd: options.cwd } : {}) });
     this.children.add(child);
+    this.names.set(child, ref.name);
     let output = '';
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.on('close', (code, signal) => {
@@ -124,6 +132,7 @@ export class Commands {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['-e', BLOCKED_LISTENER, host, String(backlog)], { stdio: ['ignore', 'pipe', 'inherit'] });
       this.children.add(child);
+      this.names.set(child, ref.name);
       let out = '';
       child.stdout.on('data', (d) => {
         out += d;

@@ -18,6 +18,7 @@ import { Timeline, type KernelEventRecord } from '../timeline/timeline.js';
 import type { EventJson, LabResult, SocketJson } from './result.js';
 import { locateError } from './locate.js';
 import { missingNeed, prepareNamespace } from './prepare.js';
+import { processUsage } from '../inventory/usage.js';
 
 export interface ExecuteOptions {
   file: string;
@@ -142,6 +143,11 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
   await sampler.stop();
   timeline.freeze();
   trace?.close();
+  // Read before teardown kills the lab's programs.
+  const resources = [{ name: 'lab', pid: process.pid }, ...stage.commands.running()].flatMap(({ name, pid }) => {
+    const u = processUsage(pid);
+    return u ? [{ name, pid, cpuMs: u.cpuMs, childrenCpuMs: u.childrenCpuMs, peakRssBytes: u.peakRssBytes }] : [];
+  });
   if (sampler.failure && status === 'passed') fail(new LabFailure(options.file, 'observer', `the ${observer.name} observer failed: ${sampler.failure.message}`));
   await stage.teardown();
 
@@ -158,6 +164,7 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     periodMs: observer.periodMs,
     resolutionMs: round(timeline.resolutionMs()),
     samples: timeline.sampleTimes.length,
+    resources,
     ...(trace ? { trace: { events: trace.lines, lost: trace.lost } } : {}),
     durationMs: round(now()),
     sockets: socketsJson(timeline),

@@ -52,6 +52,11 @@ export interface LabResult {
   /** Median time between samples actually achieved. */
   resolutionMs: number;
   samples: number;
+  /**
+   * CPU and peak memory of the processes the lab ran: the lab's own process (its exited
+   * children's CPU under childrenCpuMs) and each program still running at its end.
+   */
+  resources?: { name: string; pid: number; cpuMs: number; childrenCpuMs: number; peakRssBytes: number }[];
   /** Trace observer only: kernel events read, and events the kernel dropped (buffer full). */
   trace?: { events: number; lost: number };
   durationMs: number;

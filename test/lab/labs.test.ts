@@ -128,6 +128,7 @@ function runAll(observer: string, options: { user?: string; family?: string } = 
       expect(lab!.network).toBe('netns');
       expect(lab!.family).toBe(options.family ?? '4');
       CLAIMS[name]?.(lab!);
+      expect(lab!.resources?.find((r) => r.name === 'lab')).toMatchObject({ cpuMs: expect.any(Number), peakRssBytes: expect.any(Number) });
       if (observer === 'trace') TRACE_CLAIMS[name]?.(lab!);
     });
   }
