@@ -2,91 +2,9 @@
 // The `tcplab` command: parses, validates everything up front, runs, reports; sets the exit
 // code rather than exiting, so output is flushed.
 
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { builtinLabs, PACKAGE_ROOT } from '../lab/catalog.js';
-import { loadLabFile } from '../lab/load.js';
-import { observerUnavailable } from '../observe/create.js';
-import type { ObserverName } from '../observe/observer.js';
-import { relativeFile } from '../actors/where.js';
-import { formatLab, formatSummary } from '../report/human.js';
-import { jsonReport } from '../report/json.js';
-import type { LabResult } from '../runner/result.js';
-import { networkPlan, runLab, stopAll } from '../runner/run.js';
 import { parseCommand, UsageError, type Command } from './args.js';
-import { resolveLabs } from './resolve.js';
 import { USAGE } from './usage.js';
-
-const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-
-async function list(json: boolean): Promise<void> {
-  const rows = await Promise.all(builtinLabs().map(async (e) => {
-    const def = await loadLabFile(e.file);
-    return { name: def.name, topic: e.topic, file: relativeFile(e.file), explain: def.options.explain, long: def.options.long ?? false };
-  }));
-  if (json) {
-    process.stdout.write(JSON.stringify({ labs: rows }, null, 2) + '\n');
-    return;
-  }
-  const width = Math.max(...rows.map((r) => r.name.length));
-  const topics = Math.max(...rows.map((r) => r.topic.length));
-  const room = Math.max(20, (process.stdout.isTTY ? process.stdout.columns : 100) - width - topics - 4);
-  for (const r of rows) {
-    let first = r.explain.split(/(?<=\.)\s/)[0]!;
-    if (r.long) first = `(long) ${first}`;
-    if (first.length > room) first = `${first.slice(0, room - 1)}…`;
-    process.stdout.write(`${r.name.padEnd(width)}  ${r.topic.padEnd(topics)}  ${first}\n`);
-  }
-}
-
-/** `auto`: the kernel's transition stream (with /proc) where this process may trace, /proc elsewhere. */
-function pickObserver(wanted: ObserverName | 'auto'): ObserverName {
-  if (wanted !== 'auto') {
-    const unavailable = observerUnavailable(wanted);
-    if (unavailable) throw new UsageError(unavailable);
-    return wanted;
-  }
-  return observerUnavailable('trace') ? 'proc' : 'trace';
-}
-
-async function run(cmd: Extract<Command, { kind: 'run' }>): Promise<number> {
-  const observer = pickObserver(cmd.observer);
-  const labs = await resolveLabs(cmd.labs, cmd.all, cmd.long);
-  const plan = networkPlan(cmd.netns);
-  if (plan.network === 'host' && cmd.netns) process.stderr.write(`tcplab: ${plan.reason}; labs run on the host's loopback\n`);
-  const started = Date.now();
-  const showProgress = !cmd.json && process.stderr.isTTY === true;
-  const results: LabResult[] = [];
-  let interrupted: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    interrupted = sig;
-    stopAll('SIGTERM');
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    for (const lab of labs) {
-      if (interrupted) break;
-      const result = await runLab(lab, {
-        family: cmd.family, observer, labOutput: cmd.json ? 'stderr' : 'inherit', netns: cmd.netns,
-        ...(showProgress ? { onProgress: (t: string) => process.stderr.write(`\r\x1b[K${lab.name}: ${t}`) } : {}),
-        ...(cmd.periodMs !== undefined ? { periodMs: cmd.periodMs } : {}),
-        ...(cmd.timeoutMs !== undefined ? { timeoutMs: cmd.timeoutMs } : {}),
-      });
-      if (showProgress) process.stderr.write('\r\x1b[K');
-      results.push(result);
-      if (!cmd.json) process.stdout.write(formatLab(result) + '\n\n');
-    }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  const wall = Date.now() - started;
-  if (cmd.json) process.stdout.write(JSON.stringify({ ...jsonReport(results, VERSION, wall), network: plan }, null, 2) + '\n');
-  else process.stdout.write(formatSummary(results, wall) + (interrupted ? ` — interrupted by ${interrupted}` : '') + '\n');
-  if (interrupted) return interrupted === 'SIGINT' ? 130 : 143;
-  return results.some((r) => r.status === 'failed') ? 1 : 0;
-}
+import { VERSION } from './version.js';
 
 async function delegate(command: Extract<Command, { kind: 'delegate' }>['command'], argv: string[]): Promise<number> {
   switch (command) {
@@ -115,10 +33,10 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${VERSION}\n`);
       return 0;
     case 'list':
-      await list(cmd.json);
+      await (await import('./labs.js')).list(cmd.json);
       return 0;
     case 'run':
-      return run(cmd);
+      return (await import('./labs.js')).run(cmd);
     case 'delegate':
       return delegate(cmd.command, cmd.argv);
     default: {
