@@ -87,7 +87,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
     process.on('SIGTERM', end);
     if (opts.duration !== undefined) setTimeout(end, opts.duration * 1000).unref();
   });
-  source.stop();
+  await source.stop();
   info.write(summary(counts, total, useTrace ? 'trace' : 'proc polling', (performance.now() - t0) / 1000) + '\n');
   return total > 0 ? 0 : 1;
 }

@@ -18,7 +18,8 @@ export interface WatchSource {
   readonly description: string;
   /** Resolves once the source is watching (the first poll read, or the trace enabled). */
   start(onTransition: (t: Omit<WatchTransition, 'msInFrom'>) => void): Promise<void>;
-  stop(): void;
+  /** Stops watching; what it still held back is reported first. */
+  stop(): Promise<void>;
 }
 
 /** The socket inodes a process holds (readable only for one's own processes unless root). */
@@ -92,7 +93,7 @@ export function pollSource(sel: Selection, periodMs: number, t0: number): WatchS
       before = await read();
       timer = setTimeout(() => void tick(), periodMs);
     },
-    stop() {
+    async stop() {
       running = false;
       clearTimeout(timer);
     },
@@ -107,6 +108,9 @@ export function traceSource(sel: Selection, periodMs: number, t0: number): Watch
   let timer: NodeJS.Timeout | undefined;
   let refresh: NodeJS.Timeout | undefined;
   let running = false;
+  const held: Omit<WatchTransition, 'msInFrom'>[] = [];
+  let flushHeld = async (): Promise<void> => {};
+  let drainNow = async (): Promise<void> => {};
   return {
     description: 'the kernel\'s trace (sock:inet_sock_set_state), every transition',
     async start(onTransition) {
@@ -119,16 +123,16 @@ export function traceSource(sel: Selection, periodMs: number, t0: number): Watch
       }
       // The kernel traces the socket's close, not the timewait socket that replaces it: a
       // close from FIN_WAIT2 or CLOSING is held until /proc says whether TIME_WAIT followed.
-      let held: Omit<WatchTransition, 'msInFrom'>[] = [];
-      const drain = async () => {
-        if (held.length > 0) {
-          const table = tableOf(await readTable().catch(() => []));
-          for (const t of held) {
-            const row = table.get(rowKey(t.local, t.remote));
-            onTransition(row && (row.state === 'TIME_WAIT' || row.state === t.from) ? { ...t, to: row.state === 'TIME_WAIT' ? 'TIME_WAIT' : t.from } : t);
-          }
-          held = [];
+      flushHeld = async () => {
+        if (held.length === 0) return;
+        const table = tableOf(await readTable().catch(() => []));
+        for (const t of held.splice(0)) {
+          const row = table.get(rowKey(t.local, t.remote));
+          onTransition(row?.state === 'TIME_WAIT' ? { ...t, to: 'TIME_WAIT' } : t);
         }
+      };
+      const drain = async () => {
+        await flushHeld();
         for (const text of instance.drain()) {
           const e = parseTraceLine(text);
           if (e?.kind !== 'transition') continue;
@@ -138,13 +142,17 @@ export function traceSource(sel: Selection, periodMs: number, t0: number): Watch
         }
         if (running) timer = setTimeout(() => void drain(), periodMs);
       };
+      drainNow = drain;
       running = true;
       void drain();
     },
-    stop() {
+    async stop() {
       running = false;
       clearTimeout(timer);
       clearInterval(refresh);
+      // What the kernel wrote since the last drain, and the closes held back, still count.
+      await drainNow();
+      await flushHeld();
       instance.remove();
       closeTracefs(fs);
     },
