@@ -18,7 +18,7 @@ function frameLocation(line: string): { file: string; line: number } | undefined
 }
 
 function isOwn(file: string): boolean {
-  return OWN.some((dir) => file.startsWith(dir + path.sep)) || file.includes(`${path.sep}node_modules${path.sep}`) || file.startsWith('node:');
+  return OWN.some((dir) => file.startsWith(dir + path.sep)) || file.includes(`${path.sep}node_modules${path.sep}`);
 }
 
 export function relativeFile(file: string): string {

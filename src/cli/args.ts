@@ -2,7 +2,6 @@
 
 import { parseArgs } from 'node:util';
 import type { Family } from '../lab/define.js';
-import { OBSERVER_NAMES, type ObserverName } from '../observe/observer.js';
 
 /** Bad input: the CLI prints `tcplab: <message>` and exits 2. */
 export class UsageError extends Error {
@@ -30,7 +29,7 @@ export type Command =
   | { kind: 'version' }
   | { kind: 'list'; json: boolean }
   | { kind: 'delegate'; command: 'watch' | 'count' | 'who' | 'tour'; argv: string[] }
-  | { kind: 'run'; labs: string[]; all: boolean; long: boolean; json: boolean; netns: boolean; observer: ObserverName | 'auto'; family: Family; periodMs?: number; timeoutMs?: number };
+  | { kind: 'run'; labs: string[]; all: boolean; long: boolean; json: boolean; netns: boolean; observer: string; family: Family; periodMs?: number; timeoutMs?: number };
 
 const FAMILIES: readonly Family[] = ['4', '6', 'mapped'];
 
@@ -91,10 +90,8 @@ export function parseCommand(argv: string[]): Command {
       if (rest.length > 0) throw new UsageError(`\`list\` takes no arguments, got \`${rest.join(' ')}\``);
       return { kind: 'list', json: values.json ?? false };
     case 'run': {
+      // Checked, with the tool's availability, by pickObserver before anything runs.
       const observer = values.observer ?? 'auto';
-      if (observer !== 'auto' && !(OBSERVER_NAMES as readonly string[]).includes(observer)) {
-        throw new UsageError(`unknown observer \`${observer}\`; expected one of auto, ${OBSERVER_NAMES.join(', ')}`);
-      }
       const family = values.family ?? '4';
       if (!(FAMILIES as readonly string[]).includes(family)) {
         throw new UsageError(`unknown family \`${family}\`; expected 4, 6 or mapped`);
@@ -105,7 +102,7 @@ export function parseCommand(argv: string[]): Command {
       const timeoutMs = positiveNumber('timeout', values.timeout);
       return {
         kind: 'run', labs: rest, all: values.all ?? false, long: values.long ?? false, json: values.json ?? false, netns: !values['no-netns'],
-        observer: observer as ObserverName | 'auto', family: family as Family,
+        observer, family: family as Family,
         ...(periodMs !== undefined ? { periodMs } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       };
     }

@@ -3,14 +3,13 @@
 
 import { builtinLabs } from '../lab/catalog.js';
 import { loadLabFile } from '../lab/load.js';
-import { observerUnavailable } from '../observe/create.js';
-import type { ObserverName } from '../observe/observer.js';
 import { relativeFile } from '../actors/where.js';
 import { formatLab, formatSummary } from '../report/human.js';
 import { jsonReport } from '../report/json.js';
 import type { LabResult } from '../runner/result.js';
-import { networkPlan, runLab, stopAll } from '../runner/run.js';
-import { UsageError, type Command } from './args.js';
+import { networkPlan, runLab, trapInterrupts } from '../runner/run.js';
+import type { Command } from './args.js';
+import { pickObserver } from './observer.js';
 import { resolveLabs } from './resolve.js';
 import { VERSION } from './version.js';
 
@@ -34,16 +33,6 @@ export async function list(json: boolean): Promise<void> {
   }
 }
 
-/** `auto`: the kernel's transition stream (with /proc) where this process may trace, /proc elsewhere. */
-function pickObserver(wanted: ObserverName | 'auto'): ObserverName {
-  if (wanted !== 'auto') {
-    const unavailable = observerUnavailable(wanted);
-    if (unavailable) throw new UsageError(unavailable);
-    return wanted;
-  }
-  return observerUnavailable('trace') ? 'proc' : 'trace';
-}
-
 export async function run(cmd: Extract<Command, { kind: 'run' }>): Promise<number> {
   const observer = pickObserver(cmd.observer);
   const labs = await resolveLabs(cmd.labs, cmd.all, cmd.long);
@@ -52,16 +41,10 @@ export async function run(cmd: Extract<Command, { kind: 'run' }>): Promise<numbe
   const started = Date.now();
   const showProgress = !cmd.json && process.stderr.isTTY === true;
   const results: LabResult[] = [];
-  let interrupted: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    interrupted = sig;
-    stopAll('SIGTERM');
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupts = trapInterrupts();
   try {
     for (const lab of labs) {
-      if (interrupted) break;
+      if (interrupts.signal()) break;
       const result = await runLab(lab, {
         family: cmd.family, observer, labOutput: cmd.json ? 'stderr' : 'inherit', netns: cmd.netns,
         ...(showProgress ? { onProgress: (t: string) => process.stderr.write(`\r\x1b[K${lab.name}: ${t}`) } : {}),
@@ -73,13 +56,12 @@ export async function run(cmd: Extract<Command, { kind: 'run' }>): Promise<numbe
       if (!cmd.json) process.stdout.write(formatLab(result) + '\n\n');
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupts.release();
   }
+  const interrupted = interrupts.signal();
   const wall = Date.now() - started;
   if (cmd.json) process.stdout.write(JSON.stringify({ ...jsonReport(results, VERSION, wall), network: plan }, null, 2) + '\n');
   else process.stdout.write(formatSummary(results, wall) + (interrupted ? ` — interrupted by ${interrupted}` : '') + '\n');
-  if (interrupted) return interrupted === 'SIGINT' ? 130 : 143;
-  return results.some((r) => r.status === 'failed') ? 1 : 0;
+  return interrupts.exitCode() ?? (results.some((r) => r.status === 'failed') ? 1 : 0);
 }
 

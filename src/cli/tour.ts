@@ -2,10 +2,9 @@
 // with the eleven states checked off as this machine showed them.
 
 import type { Family } from '../lab/define.js';
-import { observerUnavailable } from '../observe/create.js';
-import { OBSERVER_NAMES, type ObserverName } from '../observe/observer.js';
 import { runTour } from '../tour/tour.js';
 import { parseFlags, UsageError } from './args.js';
+import { pickObserver } from './observer.js';
 
 export async function tourCommand(argv: string[]): Promise<number> {
   const values = parseFlags('tour', argv, {
@@ -16,17 +15,7 @@ export async function tourCommand(argv: string[]): Promise<number> {
   if (lang !== 'en' && lang !== 'zh') throw new UsageError(`unknown language \`${lang}\`; expected en or zh`);
   const family = values.family ?? '4';
   if (!['4', '6', 'mapped'].includes(family)) throw new UsageError(`unknown family \`${family}\`; expected 4, 6 or mapped`);
-  const wanted = values.observer ?? 'auto';
-  if (wanted !== 'auto' && !(OBSERVER_NAMES as readonly string[]).includes(wanted)) {
-    throw new UsageError(`unknown observer \`${wanted}\`; expected one of auto, ${OBSERVER_NAMES.join(', ')}`);
-  }
-  let observer: ObserverName;
-  if (wanted === 'auto') observer = observerUnavailable('trace') ? 'proc' : 'trace';
-  else {
-    const why = observerUnavailable(wanted as ObserverName);
-    if (why) throw new UsageError(why);
-    observer = wanted as ObserverName;
-  }
+  const observer = pickObserver(values.observer ?? 'auto');
   return runTour({
     json: values.json ?? false,
     lang,

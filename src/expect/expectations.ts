@@ -90,10 +90,12 @@ export class Expectations {
     });
   }
 
+  /** The socket's state now; undefined while unknown (never seen, or a traced close that may yet be TIME_WAIT). */
   private currentState(actor: ActorRef): TcpState | undefined {
     const histories = this.env.timeline.historiesOf(actor);
     const present = histories.find((h) => h.present);
     if (present) return present.states.at(-1)!.state;
+    if (histories.some((h) => h.states.at(-1)?.tentative)) return undefined;
     return histories.length > 0 ? 'CLOSED' : undefined;
   }
 

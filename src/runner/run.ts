@@ -52,6 +52,28 @@ function childArgv(options: ExecuteOptions): string[] {
 
 const running = new Set<ChildProcess>();
 
+/**
+ * While labs run, SIGINT and SIGTERM stop them (stopAll) instead of this process; `signal()`
+ * says which one came, `release()` restores the defaults. The exit code follows the signal.
+ */
+export function trapInterrupts(): { signal(): NodeJS.Signals | undefined; exitCode(): number | undefined; release(): void } {
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    received = sig;
+    stopAll('SIGTERM');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: () => received,
+    exitCode: () => (received === undefined ? undefined : received === 'SIGINT' ? 130 : 143),
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
 /** Stops every running lab (SIGTERM to its process group, SIGKILL after a grace period). */
 export function stopAll(signal: NodeJS.Signals = 'SIGTERM'): void {
   for (const child of running) {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import type { Family } from '../lab/define.js';
 import { OBSERVER_NAMES, type ObserverName } from '../observe/observer.js';
 import type { LabResult } from '../runner/result.js';
-import { networkPlan, runLab, stopAll } from '../runner/run.js';
+import { networkPlan, runLab, trapInterrupts } from '../runner/run.js';
 import type { TcpState } from '../states.js';
 import { countObserved, observe, stateFlags, TOUR_STATES } from './observed.js';
 import { LONG_LAB, missingResult, planTour, type TourStop } from './order.js';
@@ -109,7 +109,6 @@ export async function runTour(options: TourOptions): Promise<number> {
   };
   const seenSoFar = new Set<TcpState>();
   let printed = 0;
-  let interrupted: NodeJS.Signals | undefined;
 
   const flush = () => {
     progress.clear();
@@ -138,17 +137,12 @@ export async function runTour(options: TourOptions): Promise<number> {
     });
   };
 
-  const onSignal = (sig: NodeJS.Signals) => {
-    interrupted = sig;
-    stopAll('SIGTERM');
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupts = trapInterrupts();
   try {
     // The 60 s wait-out starts first, so that the other labs run beside it; output keeps the tour's order.
     const queue = stops.map((_, i) => i).sort((a, b) => Number(stops[b]!.name === LONG_LAB) - Number(stops[a]!.name === LONG_LAB));
     const worker = async () => {
-      while (queue.length > 0 && !interrupted) {
+      while (queue.length > 0 && !interrupts.signal()) {
         const i = queue.shift()!;
         const stop = stops[i]!;
         running.set(stop.name, '');
@@ -160,8 +154,7 @@ export async function runTour(options: TourOptions): Promise<number> {
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupts.release();
     progress.clear();
   }
 
@@ -173,6 +166,5 @@ export async function runTour(options: TourOptions): Promise<number> {
   } else {
     out.write(`${formatSummary(done, observed, Date.now() - started, { lang: options.lang, color: options.color, long: options.long }).join('\n')}\n`);
   }
-  if (interrupted) return interrupted === 'SIGINT' ? 130 : 143;
-  return done.some((r) => r.status === 'failed') ? 1 : 0;
+  return interrupts.exitCode() ?? (done.some((r) => r.status === 'failed') ? 1 : 0);
 }
