@@ -23,3 +23,5 @@ export { readSocketTable, type Netns, type TableOptions } from './inventory/tabl
 export { whoHolds, type NoHolder, type PortHolders, type PortSocket } from './inventory/port-holders.js';
 export type { Endpoint, SocketRow } from './observe/row.js';
 export * from './lock/index.js';
+export { runLabs, type RunLabsOptions } from './runner/run-labs.js';
+export { observe, observing, Observation, socketLabel, type ObserveOptions, type LiveSocket, type LiveSpan, type SocketSide } from './live/observation.js';

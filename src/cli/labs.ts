@@ -10,7 +10,7 @@ import type { LabResult } from '../runner/result.js';
 import { networkPlan, runLab, trapInterrupts } from '../runner/run.js';
 import type { Command } from './args.js';
 import { pickObserver } from './observer.js';
-import { resolveLabs } from './resolve.js';
+import { resolveLabs } from '../lab/resolve.js';
 import { VERSION } from './version.js';
 
 export async function list(json: boolean): Promise<void> {

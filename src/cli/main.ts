@@ -51,7 +51,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || (err instanceof Error && err.name === 'LabLoadError')) {
       process.stderr.write(`tcplab: ${err.message}\n`);
       process.exitCode = 2;
     } else {

@@ -1,16 +1,14 @@
-// Which observer a command uses: a name checked up front, `auto` resolved to the kernel's trace
-// where this process may trace and to /proc elsewhere, an unavailable one refused in one line.
+// Which observer a command uses: `auto` resolved to the kernel's trace where this process may
+// trace and to /proc elsewhere, an unknown or unavailable one refused in one line.
 
-import { observerUnavailable } from '../observe/create.js';
-import { OBSERVER_NAMES, type ObserverName } from '../observe/observer.js';
+import { chooseObserver } from '../observe/create.js';
+import type { ObserverName } from '../observe/observer.js';
 import { UsageError } from './args.js';
 
 export function pickObserver(wanted: string): ObserverName {
-  if (wanted === 'auto') return observerUnavailable('trace') ? 'proc' : 'trace';
-  if (!(OBSERVER_NAMES as readonly string[]).includes(wanted)) {
-    throw new UsageError(`unknown observer \`${wanted}\`; expected one of auto, ${OBSERVER_NAMES.join(', ')}`);
+  try {
+    return chooseObserver(wanted);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
-  const unavailable = observerUnavailable(wanted as ObserverName);
-  if (unavailable) throw new UsageError(unavailable);
-  return wanted as ObserverName;
 }

@@ -7,9 +7,15 @@ import { mountedTracefs, traceUnavailable } from '../observe/tracefs.js';
 import { header, line, summary, type WatchFormat } from '../watch/format.js';
 import { pollSource, traceSource, type Selection, type WatchSource } from '../watch/sources.js';
 import { StateClock } from '../watch/transitions.js';
+import { monotonicMs } from '../observe/trace.js';
 import { parseFlags, UsageError } from './args.js';
 
 const INNER = 'TCPLAB_WATCH_IN_MOUNT_NS';
+/**
+ * Set by the library's observe(): JSON lines carry the CLOCK_MONOTONIC time (`monoMs`), and
+ * SIGUSR1 asks for everything so far, answered by a `{"flushed":N}` line.
+ */
+export const FEED = 'TCPLAB_WATCH_FEED';
 
 function parse(argv: string[]) {
   const values = parseFlags('watch', argv, {
@@ -69,6 +75,8 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const head = header(opts.format);
   if (head) out.write(head + '\n');
 
+  const feed = process.env[FEED] === '1';
+  const monoAtT0 = monotonicMs() - (performance.now() - t0);
   const clock = new StateClock();
   const counts = new Map<string, number>();
   let total = 0;
@@ -77,8 +85,11 @@ export async function watchCommand(argv: string[]): Promise<number> {
     if (t.to === 'SYN_SENT' && t.local.port === 0 && opts.sel.kind !== 'all') return;
     total += 1;
     counts.set(t.to, (counts.get(t.to) ?? 0) + 1);
-    out.write(line(t, opts.format) + '\n');
+    out.write((feed ? JSON.stringify({ ...t, monoMs: t.atMs + monoAtT0 }) : line(t, opts.format)) + '\n');
   });
+  let flushes = 0;
+  const flush = () => void source.flush().then(() => out.write(`{"flushed":${++flushes}}\n`));
+  if (feed) process.on('SIGUSR1', flush);
   info.write(`watching ${what} through ${source.description}${useTrace || opts.observer === 'proc' ? '' : ` (${reason})`}; Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => {
     // Handlers stay installed: a second Ctrl-C must not kill the process before it cleans up.
@@ -86,7 +97,11 @@ export async function watchCommand(argv: string[]): Promise<number> {
     process.on('SIGINT', end);
     process.on('SIGTERM', end);
     if (opts.duration !== undefined) setTimeout(end, opts.duration * 1000).unref();
+    // Fed to observe(): the end of stdin means the observing process is gone.
+    if (feed) process.stdin.on('end', end).resume();
   });
+  if (feed) process.stdin.destroy();
+  process.off('SIGUSR1', flush);
   await source.stop();
   info.write(summary(counts, total, useTrace ? 'trace' : 'proc polling', (performance.now() - t0) / 1000) + '\n');
   return total > 0 ? 0 : 1;

@@ -3,7 +3,7 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { createNetstatObserver } from './netstat.js';
-import type { Observer, ObserverName } from './observer.js';
+import { OBSERVER_NAMES, type Observer, type ObserverName } from './observer.js';
 import { createProcObserver } from './proc.js';
 import { createSsObserver } from './ss.js';
 import { traceUnavailable } from './tracefs.js';
@@ -54,4 +54,15 @@ export function observerUnavailable(name: ObserverName): string | undefined {
     return `the ${name} observer needs \`${tool.program}\`, which is not on PATH; install it (apt-get install ${tool.pkg}) or use --observer proc`;
   }
   return undefined;
+}
+
+/** The observer a run uses (`auto`: trace where this process may trace, proc elsewhere); an unknown or unavailable one throws its reason. */
+export function chooseObserver(wanted: string): ObserverName {
+  if (wanted === 'auto') return observerUnavailable('trace') ? 'proc' : 'trace';
+  if (!(OBSERVER_NAMES as readonly string[]).includes(wanted)) {
+    throw new TypeError(`unknown observer \`${wanted}\`; expected one of auto, ${OBSERVER_NAMES.join(', ')}`);
+  }
+  const unavailable = observerUnavailable(wanted as ObserverName);
+  if (unavailable) throw new TypeError(unavailable);
+  return wanted as ObserverName;
 }

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Family } from '../lab/define.js';
+import type { LabToRun } from '../lab/resolve.js';
 import type { ObserverName } from '../observe/observer.js';
 import { DEFAULT_TIMEOUT_MS, type ExecuteOptions } from './execute.js';
 import type { LabResult } from './result.js';
@@ -30,14 +31,6 @@ export function networkPlan(wantNetns: boolean): { network: 'netns' | 'host'; re
   if (!wantNetns) return { network: 'host', reason: 'this run uses the host\'s loopback (--no-netns)' };
   const probe = probeNetns();
   return probe.mode ? { network: 'netns' } : { network: 'host', reason: `network namespaces are not available here: ${probe.reason}` };
-}
-
-export interface LabToRun {
-  name: string;
-  file: string;
-  explain: string;
-  timeoutMs?: number;
-  ehashBuckets?: number;
 }
 
 /** Grace given to a child past its own timeout before it is killed. */

@@ -8,7 +8,7 @@ import { builtinLabs } from '../lab/catalog.js';
 import { loadLabFile } from '../lab/load.js';
 import type { ObserverName } from '../observe/observer.js';
 import type { LabResult } from '../runner/result.js';
-import type { LabToRun } from '../runner/run.js';
+import type { LabToRun } from '../lab/resolve.js';
 import type { TcpState } from '../states.js';
 import type { Words } from './words.js';
 

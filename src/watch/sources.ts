@@ -18,6 +18,8 @@ export interface WatchSource {
   readonly description: string;
   /** Resolves once the source is watching (the first poll read, or the trace enabled). */
   start(onTransition: (t: Omit<WatchTransition, 'msInFrom'>) => void): Promise<void>;
+  /** Reports everything that happened before this call (a fresh poll, or the trace drained). */
+  flush(): Promise<void>;
   /** Stops watching; what it still held back is reported first. */
   stop(): Promise<void>;
 }
@@ -70,32 +72,42 @@ function selects(sel: Selection, row: SocketRow, pidPorts: Set<number>): boolean
   }
 }
 
+/** The sockets of the table that `sel` selects, read now. */
+export async function readSelected(sel: Selection): Promise<SocketRow[]> {
+  const pidPorts = sel.kind === 'pid' ? await portsOfPid(sel.pid) : new Set<number>();
+  return (await readTable(sel.kind === 'pid' ? sel.pid : undefined).catch(() => [])).filter((r) => selects(sel, r, pidPorts));
+}
+
 export function pollSource(sel: Selection, periodMs: number, t0: number): WatchSource {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
+  let before: Map<string, SocketRow> | undefined;
+  let report: (t: Omit<WatchTransition, 'msInFrom'>) => void = () => {};
+  // Polls run one after another, so that two never diff against the same table.
+  let queue: Promise<void> = Promise.resolve();
+  const poll = () => (queue = queue.then(async () => {
+    const after = tableOf(await readSelected(sel));
+    if (before) for (const t of diffTables(before, after, performance.now() - t0)) report(t);
+    before = after;
+  }));
+  const tick = async () => {
+    if (!running) return;
+    await poll();
+    if (running) timer = setTimeout(() => void tick(), periodMs);
+  };
   return {
     description: `polling /proc every ${periodMs} ms: transitions between two polls are not seen`,
     async start(onTransition) {
       running = true;
-      let before: Map<string, SocketRow> | undefined;
-      const read = async () => {
-        const pidPorts = sel.kind === 'pid' ? await portsOfPid(sel.pid) : new Set<number>();
-        const rows = (await readTable(sel.kind === 'pid' ? sel.pid : undefined).catch(() => [])).filter((r) => selects(sel, r, pidPorts));
-        return tableOf(rows);
-      };
-      const tick = async () => {
-        if (!running) return;
-        const after = await read();
-        if (before) for (const t of diffTables(before, after, performance.now() - t0)) onTransition(t);
-        before = after;
-        if (running) timer = setTimeout(() => void tick(), periodMs);
-      };
-      before = await read();
+      report = onTransition;
+      await poll();
       timer = setTimeout(() => void tick(), periodMs);
     },
+    flush: poll,
     async stop() {
       running = false;
       clearTimeout(timer);
+      await queue;
     },
   };
 }
@@ -110,7 +122,7 @@ export function traceSource(sel: Selection, periodMs: number, t0: number): Watch
   let running = false;
   const held: Omit<WatchTransition, 'msInFrom'>[] = [];
   let flushHeld = async (): Promise<void> => {};
-  let drainNow = async (): Promise<void> => {};
+  let readNow = async (): Promise<void> => {};
   return {
     description: 'the kernel\'s trace (sock:inet_sock_set_state), every transition',
     async start(onTransition) {
@@ -131,7 +143,7 @@ export function traceSource(sel: Selection, periodMs: number, t0: number): Watch
           onTransition(row?.state === 'TIME_WAIT' ? { ...t, to: 'TIME_WAIT' } : t);
         }
       };
-      const drain = async () => {
+      readNow = async () => {
         await flushHeld();
         for (const text of instance.drain()) {
           const e = parseTraceLine(text);
@@ -140,18 +152,24 @@ export function traceSource(sel: Selection, periodMs: number, t0: number): Watch
           if (t.to === 'CLOSED' && (t.from === 'FIN_WAIT2' || t.from === 'CLOSING')) held.push(t);
           else onTransition(t);
         }
+      };
+      const drain = async () => {
+        await readNow();
         if (running) timer = setTimeout(() => void drain(), periodMs);
       };
-      drainNow = drain;
       running = true;
       void drain();
+    },
+    async flush() {
+      await readNow();
+      await flushHeld();
     },
     async stop() {
       running = false;
       clearTimeout(timer);
       clearInterval(refresh);
       // What the kernel wrote since the last drain, and the closes held back, still count.
-      await drainNow();
+      await readNow();
       await flushHeld();
       instance.remove();
       closeTracefs(fs);
