@@ -1,5 +1,7 @@
 // Command-line parsing and validation: every mistake becomes one line that says what to do.
 
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Family } from '../lab/define.js';
 
@@ -10,10 +12,10 @@ export class UsageError extends Error {
 
 export type FlagSpec = Record<string, { type: 'string' | 'boolean' }>;
 
-/** Parses a sub-command's flags (strict); any mistake becomes one UsageError line. */
 /** The values of parsed flags: strings and booleans by their spec, absent when not given. */
 export type FlagValues<T extends FlagSpec> = { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string };
 
+/** Parses a sub-command's flags (strict); any mistake becomes one UsageError line. */
 export function parseFlags<T extends FlagSpec>(command: string, argv: string[], options: T): FlagValues<T> {
   try {
     return parseArgs({ args: argv, strict: true, options }).values as FlagValues<T>;
@@ -29,7 +31,50 @@ export type Command =
   | { kind: 'version' }
   | { kind: 'list'; json: boolean }
   | { kind: 'delegate'; command: 'watch' | 'count' | 'who' | 'tour'; argv: string[] }
-  | { kind: 'run'; labs: string[]; all: boolean; long: boolean; json: boolean; netns: boolean; observer: string; family: Family; periodMs?: number; timeoutMs?: number };
+  | {
+      kind: 'run'; labs: string[]; all: boolean; long: boolean; netns: boolean; observer: string; family: Family; periodMs?: number; timeoutMs?: number;
+      /** Reporters in the order given; one without a file writes to stdout. */
+      reporters: Reporter[];
+      /** The self-contained HTML report's file (`--report`). */
+      htmlFile?: string;
+    };
+
+export type ReporterName = 'human' | 'json' | 'junit' | 'github';
+export interface Reporter {
+  name: ReporterName;
+  file?: string;
+}
+
+const REPORTERS: readonly ReporterName[] = ['human', 'json', 'junit', 'github'];
+
+/** A file a report will be written to: its folder must exist now, so that nothing runs in vain. */
+function outputFile(flag: string, file: string): string {
+  const dir = path.dirname(path.resolve(file));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${flag}: folder ${path.dirname(file)} does not exist; create it or write the report elsewhere`);
+  if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`${flag}: ${file} is a folder; give a file name`);
+  return file;
+}
+
+/** `--reporter NAME[:FILE]` (repeatable) and `--json`: which reports go where, checked up front. */
+export function parseReporters(specs: string[], json: boolean): Reporter[] {
+  const out: Reporter[] = [];
+  for (const spec of specs) {
+    const at = spec.indexOf(':');
+    const name = at < 0 ? spec : spec.slice(0, at);
+    if (!(REPORTERS as readonly string[]).includes(name)) throw new UsageError(`unknown reporter \`${name}\`; expected human, json, junit or github (optionally NAME:FILE)`);
+    const file = at < 0 ? undefined : spec.slice(at + 1);
+    if (file === '') throw new UsageError(`--reporter ${name}: needs a file name after the colon, or no colon for standard output`);
+    out.push({ name: name as ReporterName, ...(file !== undefined ? { file: outputFile(`--reporter ${name}`, file) } : {}) });
+  }
+  if (json) out.push({ name: 'json' });
+  const onStdout = out.filter((r) => !r.file && r.name !== 'github').map((r) => r.name);
+  if (new Set(onStdout).size > 1 || onStdout.length > new Set(onStdout).size) {
+    throw new UsageError(`only one report can go to standard output, got ${onStdout.join(' and ')}; send the others to files (--reporter junit:results.xml)`);
+  }
+  // The human report is the default on standard output, unless another report takes it.
+  if (onStdout.length === 0) out.unshift({ name: 'human' });
+  return out;
+}
 
 const FAMILIES: readonly Family[] = ['4', '6', 'mapped'];
 
@@ -57,6 +102,8 @@ export function parseCommand(argv: string[]): Command {
       strict: true,
       options: {
         json: { type: 'boolean' },
+        reporter: { type: 'string', multiple: true },
+        report: { type: 'string' },
         all: { type: 'boolean' },
         long: { type: 'boolean' },
         'no-netns': { type: 'boolean' },
@@ -100,10 +147,13 @@ export function parseCommand(argv: string[]): Command {
       if (values.all && rest.length > 0) throw new UsageError('give lab names or --all, not both');
       const periodMs = positiveNumber('period', values.period);
       const timeoutMs = positiveNumber('timeout', values.timeout);
+      const reporters = parseReporters(values.reporter ?? [], values.json ?? false);
+      const htmlFile = values.report === undefined ? undefined : outputFile('--report', values.report);
       return {
-        kind: 'run', labs: rest, all: values.all ?? false, long: values.long ?? false, json: values.json ?? false, netns: !values['no-netns'],
-        observer, family: family as Family,
+        kind: 'run', labs: rest, all: values.all ?? false, long: values.long ?? false, netns: !values['no-netns'],
+        observer, family: family as Family, reporters,
         ...(periodMs !== undefined ? { periodMs } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        ...(htmlFile !== undefined ? { htmlFile } : {}),
       };
     }
     default:

@@ -33,7 +33,14 @@ export interface ExpectationEnv {
   counters(): Promise<Counters>;
   countersAtStart: Counters;
   /** Tells the user what a long wait (over 3 s) is waiting for, about once a second. */
-  progress?(text: string): void;
+  progress?(update: WaitUpdate): void;
+}
+
+/** A long wait's progress: what it waits for, and how much of its time limit has passed. */
+export interface WaitUpdate {
+  text: string;
+  doneMs: number;
+  totalMs: number;
 }
 
 /** Waits longer than this report progress. */
@@ -70,9 +77,11 @@ export class Expectations {
         clearInterval(ticker);
         resolve(v);
       };
+      const startMs = this.env.now();
       const ticker = setInterval(() => {
-        const left = Math.max(0, Math.round((deadlineMs - this.env.now()) / 1000));
-        if (waiting && this.env.progress) this.env.progress(`${waiting()} (gives up in ${left} s)`);
+        const now = this.env.now();
+        const left = Math.max(0, Math.round((deadlineMs - now) / 1000));
+        if (waiting && this.env.progress) this.env.progress({ text: `${waiting()} (gives up in ${left} s)`, doneMs: now - startMs, totalMs: deadlineMs - startMs });
       }, 1000);
       if (deadlineMs - this.env.now() <= LONG_WAIT_MS || !waiting) clearInterval(ticker);
       const off = timeline.onSample((s) => {

@@ -1,6 +1,7 @@
 // Entry point of the process that runs one lab: loads the file, runs it, writes the result as
 // one JSON line on fd 3, exits. It stops when told (SIGTERM, SIGINT) or when its parent dies.
 
+import type { WaitUpdate } from '../expect/expectations.js';
 import { writeSync } from 'node:fs';
 import { loadLabFile } from '../lab/load.js';
 import { executeLab, type ExecuteOptions } from './execute.js';
@@ -17,9 +18,9 @@ async function main(): Promise<void> {
   process.stdin.on('error', () => abort.abort('parent gone'));
   process.stdin.resume();
   const def = await loadLabFile(options.file);
-  const progress = (text: string) => {
+  const progress = (update: WaitUpdate) => {
     try {
-      writeSync(RESULT_FD, JSON.stringify({ type: 'progress', text }) + '\n');
+      writeSync(RESULT_FD, JSON.stringify({ type: 'progress', ...update }) + '\n');
     } catch {
       // the parent is gone; the lab stops on stdin's end
     }

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { ActorEvent } from '../actors/events.js';
 import { Stage } from '../actors/stage.js';
 import { callSite } from '../actors/where.js';
-import { Expectations } from '../expect/expectations.js';
+import { Expectations, type WaitUpdate } from '../expect/expectations.js';
 import { LabFailure, LabSkip, ms } from '../expect/failure.js';
 import type { Family, LabContext, LabDefinition } from '../lab/define.js';
 import { createObserver } from '../observe/create.js';
@@ -33,8 +33,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** The tracefs instance name, for the trace observer. */
   traceInstance?: string;
-  /** Receives progress lines of long waits. */
-  progress?: (text: string) => void;
+  /** Receives the progress of long waits. */
+  progress?: (update: WaitUpdate) => void;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;

@@ -1,6 +1,7 @@
 // Runs labs, each in a process of its own, so that a hung or crashed lab can be stopped and
 // nothing it opened outlives it: hard timeout, SIGINT/SIGTERM forwarding, exit-code checks.
 
+import type { WaitUpdate } from '../expect/expectations.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Family } from '../lab/define.js';
@@ -22,8 +23,8 @@ export interface RunOptions {
   labOutput?: 'inherit' | 'stderr' | 'ignore';
   /** Run each lab in a private network namespace where possible (default true). */
   netns?: boolean;
-  /** Progress lines of long waits (a countdown read from the kernel's timers). */
-  onProgress?: (text: string) => void;
+  /** Progress of long waits (what the lab waits for, with a countdown from the kernel's timers). */
+  onProgress?: (update: WaitUpdate) => void;
 }
 
 /** Where labs will run, and why not in a namespace when they cannot. */
@@ -128,7 +129,10 @@ export function runLab(lab: LabToRun, options: RunOptions): Promise<LabResult> {
       for (let nl = text.indexOf('\n', seen); nl !== -1; nl = text.indexOf('\n', seen)) {
         const line = text.slice(seen, nl);
         seen = nl + 1;
-        if (line.startsWith('{"type":"progress"')) options.onProgress?.((JSON.parse(line) as { text: string }).text);
+        if (line.startsWith('{"type":"progress"')) {
+          const { text: what, doneMs, totalMs } = JSON.parse(line) as WaitUpdate;
+          options.onProgress?.({ text: what, doneMs, totalMs });
+        }
       }
     });
     child.stdin!.on('error', () => {});

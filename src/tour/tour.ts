@@ -12,7 +12,8 @@ import { countObserved, observe, stateFlags, TOUR_STATES } from './observed.js';
 import { LONG_LAB, missingResult, planTour, type TourStop } from './order.js';
 import { formatStep } from './step.js';
 import { formatSummary } from './summary.js';
-import { clip, COLUMNS, displayWidth, padEnd, wrap } from './text.js';
+import { ProgressBar } from '../report/progress.js';
+import { clip, COLUMNS, displayWidth, wrap } from './text.js';
 import { wordsFor, type Words } from './words.js';
 
 export interface TourOptions {
@@ -56,28 +57,25 @@ function validate(o: TourOptions): void {
   if (typeof o.out?.write !== 'function') throw new TypeError(`Expected the \`out\` option to be a writable stream, got ${describeValue(o.out)}`);
 }
 
-/** A one-line "running ..." on a terminal, rewritten in place and erased with spaces (no escape codes). */
-function progressLine(out: NodeJS.WritableStream, enabled: boolean, w: Words) {
-  let shown = 0;
+/** The labs running, as a progress bar of stops done on a terminal (cli-progress draws it). */
+function progressLine(out: NodeJS.WritableStream, enabled: boolean, w: Words, total: number) {
+  const bar = enabled ? new ProgressBar(out as NodeJS.WriteStream, 'labs') : undefined;
   return {
-    /** The labs running, and the latest progress text of one of them (a countdown), if any. */
-    show(names: string[], detail?: { name: string; text: string }) {
-      if (!enabled || names.length === 0) return;
+    /** The labs running, how many are done, and the latest progress text of one of them (a countdown), if any. */
+    show(names: string[], done: number, detail?: { name: string; text: string }) {
+      if (!bar || names.length === 0) return;
+      const room = Math.min(COLUMNS, bar.textRoom(total));
       let text = w.running(names.join(', '));
       if (detail) {
         // The end of a progress text is its news (`timewait timer 42s`): cut its start when short of room.
-        const room = COLUMNS - 1 - displayWidth(text) - displayWidth(` · ${detail.name}: `);
-        const tail = displayWidth(detail.text) <= room ? detail.text : `…${[...detail.text].slice(-(room - 1)).join('')}`;
-        if (room > 10) text = `${text} · ${detail.name}: ${tail}`;
+        const left = room - displayWidth(text) - displayWidth(` · ${detail.name}: `);
+        const tail = displayWidth(detail.text) <= left ? detail.text : `…${[...detail.text].slice(-(left - 1)).join('')}`;
+        if (left > 10) text = `${text} · ${detail.name}: ${tail}`;
       }
-      text = clip(text, COLUMNS - 1);
-      out.write(`\r${padEnd(text, shown)}`);
-      shown = displayWidth(text);
+      bar.update(done, total, clip(text, room));
     },
     clear() {
-      if (!enabled || shown === 0) return;
-      out.write(`\r${' '.repeat(shown)}\r`);
-      shown = 0;
+      bar?.stop();
     },
   };
 }
@@ -99,13 +97,13 @@ export async function runTour(options: TourOptions): Promise<number> {
   } else if (plan.network === 'host' && options.netns) {
     process.stderr.write(`tcplab: ${plan.reason}; labs run on the host's loopback\n`);
   }
-  const progress = progressLine(out, human && (out as { isTTY?: boolean }).isTTY === true, w);
+  const progress = progressLine(out, human && (out as { isTTY?: boolean }).isTTY === true, w, stops.length);
   const results: (LabResult | undefined)[] = stops.map(() => undefined);
   /** Running labs and their latest progress line (`timewait timer 42s` ...). */
   const running = new Map<string, string>();
   const showProgress = () => {
     const detail = [...running].find(([, text]) => text !== '');
-    progress.show([...running.keys()], detail ? { name: detail[0], text: detail[1] } : undefined);
+    progress.show([...running.keys()], results.filter(Boolean).length, detail ? { name: detail[0], text: detail[1] } : undefined);
   };
   const seenSoFar = new Set<TcpState>();
   let printed = 0;
@@ -130,7 +128,7 @@ export async function runTour(options: TourOptions): Promise<number> {
     if (stop.kind === 'missing') return missingResult(stop, options.family, options.observer, plan.network);
     return runLab(stop.lab, {
       family: options.family, observer: options.observer, netns: options.netns, labOutput: options.json ? 'stderr' : 'ignore',
-      onProgress: (text) => {
+      onProgress: ({ text }) => {
         running.set(stop.name, text.trim());
         showProgress();
       },

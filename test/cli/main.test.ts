@@ -31,6 +31,10 @@ describe('tcplab CLI', () => {
     ['flag value that looks like a flag', ['run', '--all', '--timeout', '-1'], /^tcplab: a value of --timeout that starts with '-' must be written --timeout=VALUE/],
     ['no command', [], /^tcplab: no command given/],
     ['run without labs', ['run'], /^tcplab: `run` needs lab names or files, or --all/],
+    ['unknown reporter', ['run', '--all', '--reporter', 'tap'], /^tcplab: unknown reporter `tap`; expected human, json, junit or github/],
+    ['two reports on stdout', ['run', '--all', '--json', '--reporter', 'junit'], /^tcplab: only one report can go to standard output, got junit and json; send the others to files/],
+    ['a report into a missing folder', ['run', '--all', '--reporter', 'junit:no/such/dir/out.xml'], /^tcplab: --reporter junit: folder no\/such\/dir does not exist/],
+    ['an HTML report into a missing folder', ['run', '--all', '--report', 'nowhere/out.html'], /^tcplab: --report: folder nowhere does not exist/],
   ];
   for (const [what, args, message] of badInputs) {
     it(`rejects ${what} with one line and exit 2`, async () => {
