@@ -16,8 +16,14 @@ Usage
                                       every state transition, live (tcpstates' columns);
                                       --json, --csv, --duration S; root: the kernel's trace
 
-Options
-  --json                 one JSON document on stdout ({ "labs": [...] })
+Options of run
+  --json                 one JSON document on stdout ({ "labs": [...] }); same as --reporter json
+  --reporter <name[:file]>
+                         human (default), json, junit (JUnit XML) or github (::error annotations
+                         at the failing expectation's line); repeatable; without a file on
+                         stdout, where only one of human, json and junit can go
+  --report <file.html>   also write a self-contained HTML report: per lab a ladder diagram,
+                         the state diagram with the path taken, expectations, the raw timeline
   --observer <name>      auto (default): trace where this user may trace, proc elsewhere;
                          trace (root: the kernel's own transitions from tracefs, with proc
                          for TIME_WAIT and request sockets), proc (reads /proc/net/tcp{,6}),
