@@ -16,7 +16,7 @@ const LAB_ORDER = [
   'handshake', 'syn-sent', 'syn-recv', 'stale-syn', 'self-connect', 'refused',
   'half-close', 'active-close', 'close-wait-leak', 'fin-wait-1', 'last-ack', 'closing', 'orphan-fin-wait2', 'time-wait-2msl',
   'reset',
-  'lock-setnx-expire', 'lock-unsafe-release', 'lock-pause-past-ttl', 'lock-restart', 'lock-reentrant', 'lock-contention',
+  'lock-setnx-expire', 'lock-unsafe-release', 'lock-pause-past-ttl', 'lock-restart', 'lock-reentrant', 'lock-contention', 'redlock',
 ];
 
 export interface CatalogEntry {

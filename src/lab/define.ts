@@ -173,6 +173,18 @@ export interface StartedProcess {
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Where a drop rule goes: an nftables family and hook of the lab's namespace. */
+export interface DropOptions {
+  /** Packets (or frames) arriving for the namespace (default), or those it sends. */
+  hook?: 'input' | 'output';
+  /**
+   * `inet` (default): IP packets of the namespace's own stack; an output drop there is a local
+   * drop, which TCP takes for congestion, not loss. `bridge`: frames a bridge the lab made
+   * delivers to or sends from the namespace, dropped as if on the wire.
+   */
+  family?: 'inet' | 'bridge';
+}
+
 export interface CommandResult {
   code: number | null;
   stdout: string;
@@ -196,8 +208,11 @@ export interface LabContext {
   expectCounter(name: string): CounterExpectations;
   /** Where the lab runs: a private network namespace, or the host's loopback. */
   readonly network: 'netns' | 'host';
-  /** Adds an nftables rule to the lab namespace's input hook, e.g. `tcp dport 80 drop`. */
-  drop(rule: string): Promise<void>;
+  /**
+   * Adds an nftables rule to the lab namespace's input hook, e.g. `tcp dport 80` (the rule
+   * drops what it matches), or to the hook and family `options` name.
+   */
+  drop(rule: string, options?: DropOptions): Promise<void>;
   /** Removes every drop rule added by `drop()`. */
   stopDropping(): Promise<void>;
   /** Runs a program inside the lab's namespace and waits for it (time limit 10 s). */

@@ -74,11 +74,12 @@ export class Observation {
     const selection = selectionOf(options);
     const wanted = options.observer ?? 'auto';
     if (!['auto', 'trace', 'proc'].includes(wanted)) throw new TypeError(`Expected the \`observer\` option to be auto, trace or proc, got \`${wanted}\``);
-    const unavailable = wanted === 'proc' ? 'proc was asked for' : observerUnavailable('trace');
-    if (wanted === 'trace' && unavailable) throw new TypeError(unavailable);
+    const traceMissing = wanted === 'proc' ? undefined : observerUnavailable('trace');
+    if (wanted === 'trace' && traceMissing) throw new TypeError(traceMissing);
     const periodMs = options.periodMs ?? 5;
+    if (!(Number.isFinite(periodMs) && periodMs >= 1)) throw new TypeError(`Expected the \`periodMs\` option to be a number of ms >= 1, got \`${String(options.periodMs)}\``);
     const t0 = performance.now();
-    const useTrace = !unavailable;
+    const useTrace = wanted !== 'proc' && !traceMissing;
     const source = useTrace ? traceFeed(selection, periodMs, monotonicMs() - (performance.now() - t0)) : pollSource(selection, periodMs, t0);
     const obs = new Observation(selection, source, useTrace ? 'trace' : 'proc', periodMs, t0);
     await source.start((t) => obs.apply(t));

@@ -9,5 +9,6 @@ export type { RenewOptions } from './hold.js';
 export { connectRedis, type RedisConnection, type RedisEndpoint } from './redis-client.js';
 export { startRedis, redisConfig, type StartedRedis, type RedisServerOptions, type RedisStarter } from './redis-server.js';
 export { SharedResource, type ResourceStats } from './resource.js';
+export { Redlock, type RedlockAcquireOptions, type RedlockLease, type RedlockOptions } from './redlock.js';
 export { startHolder, type Holder, type HolderOptions, type HolderScenario } from './holder.js';
 export { connectionsTo, formatCounts, type StateCounts } from './connections.js';

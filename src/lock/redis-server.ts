@@ -1,5 +1,6 @@
 // A real redis-server for one lab, started inside the lab's network namespace on its loopback
-// with a config of its own in a fresh temporary folder (removed when stopped, and at exit).
+// (or through a prefix, e.g. in a namespace of its own) with a config of its own in a fresh
+// temporary folder (removed when stopped, and at exit).
 // Persistence is the lab's choice: none at all, or an append-only file fsynced on every write.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,13 @@ export interface RedisServerOptions {
   persistence?: 'none' | 'aof-always';
   /** Name on the lab's timeline (default `redis`). */
   name?: string;
+  /** Where to listen instead of the lab's loopback and a free port there (e.g. an address of a host of its own). */
+  bind?: RedisEndpoint;
+  /**
+   * A command that runs redis-server for the lab, e.g. in a network namespace of its own:
+   * `redis-server CONF` is appended to its arguments and it must exec it (or wait for it).
+   */
+  prefix?: string[];
 }
 
 /** A running redis-server of the lab. */
@@ -62,20 +70,27 @@ function removeAtExit(dir: string): void {
   });
 }
 
-/** Starts redis-server for the lab `t`, on `t.host` (127.0.0.1 for v4-mapped labs) and a free port. */
+/**
+ * Starts redis-server for the lab `t`, on `t.host` (127.0.0.1 for v4-mapped labs) and a free port,
+ * or where `bind` says, through `prefix` when given (a restart runs the prefix again).
+ */
 export async function startRedis(t: RedisStarter, options: RedisServerOptions = {}): Promise<StartedRedis> {
   const persistence = options.persistence ?? 'none';
   if (persistence !== 'none' && persistence !== 'aof-always') {
     throw new TypeError(`Expected the \`persistence\` option to be 'none' or 'aof-always', got \`${String(persistence)}\``);
   }
-  const host = t.host.startsWith('::ffff:') ? t.host.slice('::ffff:'.length) : t.host;
-  const port = await t.unusedPort();
+  if (options.prefix !== undefined && !(Array.isArray(options.prefix) && options.prefix.length > 0 && options.prefix.every((a) => typeof a === 'string'))) {
+    throw new TypeError(`Expected the \`prefix\` option to be a non-empty array of strings, got \`${String(options.prefix)}\``);
+  }
+  const host = options.bind?.host ?? (t.host.startsWith('::ffff:') ? t.host.slice('::ffff:'.length) : t.host);
+  const port = options.bind?.port ?? await t.unusedPort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tcplab-redis-'));
   removeAtExit(dir);
   const conf = path.join(dir, 'redis.conf');
   writeFileSync(conf, redisConfig(host, port, dir, persistence));
   const name = options.name ?? 'redis';
-  const launch = () => t.start('redis-server', [conf], { ready: READY, name, cwd: dir, timeoutMs: 10_000 });
+  const argv = [...(options.prefix ?? []), 'redis-server', conf];
+  const launch = () => t.start(argv[0]!, argv.slice(1), { ready: READY, name, cwd: dir, timeoutMs: 10_000 });
   let proc: StartedProcess = await launch();
   return {
     host,

@@ -1,13 +1,19 @@
 // Entry point of the process that runs one lab: loads the file, runs it, writes the result as
 // one JSON line on fd 3, exits. It stops when told (SIGTERM, SIGINT) or when its parent dies.
 
+import { rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { WaitUpdate } from '../expect/expectations.js';
-import { writeSync } from 'node:fs';
 import { loadLabFile } from '../lab/load.js';
 import { executeLab, type ExecuteOptions } from './execute.js';
 import type { LabResult } from './result.js';
 
 const RESULT_FD = 3;
+
+// The temporary folder the runner made for this lab goes with it, also when the runner is gone.
+const tmp = os.tmpdir();
+if (path.basename(tmp).startsWith('tcplab-lab-')) process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as Omit<ExecuteOptions, 'signal'>;

@@ -92,9 +92,9 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     check: (ok, text, observed) => expectations.check(ok, text, observed),
     statesOf: (target) => expectations.statesOf(target),
     network: options.network,
-    drop: (rule) => {
+    drop: (rule, o) => {
       if (options.network !== 'netns') throw new LabSkip('drops packets, which tcplab only does inside its own network namespace');
-      return stage.firewall.drop(rule);
+      return stage.firewall.drop(rule, o);
     },
     stopDropping: () => stage.firewall.clear(),
     exec: (program, args) => stage.commands.run(program, args),

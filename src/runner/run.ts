@@ -3,6 +3,9 @@
 
 import type { WaitUpdate } from '../expect/expectations.js';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Family } from '../lab/define.js';
 import type { LabToRun } from '../lab/resolve.js';
@@ -114,10 +117,14 @@ export function runLab(lab: LabToRun, options: RunOptions): Promise<LabResult> {
       : [process.execPath, childArgv(exec)];
   const out = options.labOutput ?? 'inherit';
   const started = Date.now();
+  // The lab's temporary files (a redis-server's folder, a tracefs mount point) go in a folder
+  // of its own, removed when it ends: also when it was killed before it could clean up.
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tcplab-lab-'));
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       stdio: ['pipe', out === 'stderr' ? 'pipe' : out, 'inherit', 'pipe'],
       detached: true,
+      env: { ...process.env, TMPDIR: tmp },
     });
     running.add(child);
     if (out === 'stderr') child.stdout!.pipe(process.stderr, { end: false });
@@ -154,6 +161,7 @@ export function runLab(lab: LabToRun, options: RunOptions): Promise<LabResult> {
       }
       // A lab that died before removing its tracefs instance leaves it to us.
       if (exec.traceInstance) removeInstanceFromOutside(exec.traceInstance);
+      rmSync(tmp, { recursive: true, force: true });
       const line = text.split('\n').find((l) => l.startsWith('{"type":"result"') || l.startsWith('{"type":"error"'));
       const message = line ? (JSON.parse(line) as { type: string; result?: LabResult; message?: string }) : undefined;
       if (message?.type === 'result' && message.result) return resolve(message.result);

@@ -1,7 +1,9 @@
 // startRedis: its own folder and config, restarts on the same port, persistence as asked,
 // and nothing left behind when stopped.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectRedis, redisConfig, startRedis } from '../../src/lock/index.js';
 import { redisAvailable, starter } from './redis.js';
@@ -37,6 +39,27 @@ describe('startRedis on a real redis-server', () => {
       expect(existsSync(server.dir)).toBe(false);
     });
   }
+
+  it('listens where `bind` says, through the `prefix` command, which runs it in its own process', async () => {
+    const port = await starter.unusedPort();
+    const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'tcplab-test-')), 'pid');
+    // The prefix writes its own pid, then execs redis-server: the same process.
+    const server = await startRedis(starter, { bind: { host: '127.0.0.1', port }, prefix: ['sh', '-c', 'echo $$ > "$0"; exec "$@"', marker] });
+    try {
+      expect(server.port).toBe(port);
+      expect(readFileSync(marker, 'utf8').trim()).toBe(String(server.pid));
+      const redis = connectRedis(server);
+      expect(await redis.call('PING')).toBe('PONG');
+      await redis.quit();
+    } finally {
+      await server.stop();
+      rmSync(path.dirname(marker), { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a prefix that is not a non-empty array of strings', async () => {
+    await expect(startRedis(starter, { prefix: [] })).rejects.toThrow('Expected the `prefix` option to be a non-empty array of strings, got ``');
+  });
 
   it('refuses an unknown persistence', async () => {
     await expect(startRedis(starter, { persistence: 'rdb' as 'none' })).rejects.toThrow("Expected the `persistence` option to be 'none' or 'aof-always', got `rdb`");
