@@ -5,7 +5,7 @@
 import type { LabResult, SocketJson } from '../runner/result.js';
 import type { TcpState } from '../states.js';
 import { isListener, portOf } from '../tour/cast.js';
-import { EDGES } from '../tour/diagram.js';
+import { BOX_WIDTH, BOXES, EDGES } from '../tour/diagram.js';
 import { transitionsOf, type TransitionKey } from '../tour/observed.js';
 import { arrowPath, f, svgText, title } from './html-svg.js';
 import { esc, socketClass } from './html-text.js';
@@ -13,23 +13,7 @@ import { esc, socketClass } from './html-text.js';
 /** Pixels per character cell of the text diagram. */
 const CW = 10;
 const CH = 15;
-const BOX_CELLS = 19;
-
-/** Boxes at the text diagram's top-left cells (not exported there); CLOSED twice, as in the RFC. */
-const BOXES: { state: TcpState; x: number; y: number; end?: true }[] = [
-  { state: 'CLOSED', x: 29, y: 0 },
-  { state: 'LISTEN', x: 29, y: 5 },
-  { state: 'SYN_RECV', x: 0, y: 11 },
-  { state: 'SYN_SENT', x: 56, y: 11 },
-  { state: 'ESTABLISHED', x: 29, y: 17 },
-  { state: 'FIN_WAIT1', x: 0, y: 23 },
-  { state: 'CLOSE_WAIT', x: 56, y: 23 },
-  { state: 'FIN_WAIT2', x: 0, y: 29 },
-  { state: 'CLOSING', x: 22, y: 29 },
-  { state: 'LAST_ACK', x: 56, y: 29 },
-  { state: 'TIME_WAIT', x: 22, y: 35 },
-  { state: 'CLOSED', x: 56, y: 35, end: true },
-];
+const BOX_CELLS = BOX_WIDTH;
 
 /** What this lab's sockets did, per state box and per transition. */
 interface Taken {

@@ -6,10 +6,11 @@ import type { TcpState } from '../states.js';
 import type { Observed, TransitionKey } from './observed.js';
 import { paint, trimEndStyled } from './text.js';
 
-const BOX_WIDTH = 19;
+/** Width of a state's box, in characters. */
+export const BOX_WIDTH = 19;
 
-/** Top-left corners; CLOSED is drawn twice, as in the RFC (where it starts and where it ends). */
-const BOXES: { state: TcpState; x: number; y: number }[] = [
+/** Top-left corners; CLOSED is drawn twice, as in the RFC (where it starts and, `end`, where it ends). */
+export const BOXES: readonly { state: TcpState; x: number; y: number; end?: true }[] = [
   { state: 'CLOSED', x: 29, y: 0 },
   { state: 'LISTEN', x: 29, y: 5 },
   { state: 'SYN_RECV', x: 0, y: 11 },
@@ -21,7 +22,7 @@ const BOXES: { state: TcpState; x: number; y: number }[] = [
   { state: 'CLOSING', x: 22, y: 29 },
   { state: 'LAST_ACK', x: 56, y: 29 },
   { state: 'TIME_WAIT', x: 22, y: 35 },
-  { state: 'CLOSED', x: 56, y: 35 },
+  { state: 'CLOSED', x: 56, y: 35, end: true },
 ];
 
 type Point = [x: number, y: number];
