@@ -45,7 +45,7 @@ async function phase(redis: StartedRedis, clients: LockClient[], name: string, k
 export default lab('lock-contention', {
   explain:
     '200 clients contend for one lock, then each uses a lock of its own: mutual exclusion holds (0 lost updates), one hot ' +
-    'key is bounded by hand-offs (release, wake-up of the next in line only, acquire) while 200 keys run in parallel, ' +
+    'key is bounded by hand-offs (the release hands the lock to the next in line and tells it, in one script) while 200 keys run in parallel, ' +
     'and the wait queue serves clients in turn. ' +
     'Each client keeps its connections (one for commands, one for wake-ups) ESTABLISHED; opening a connection per ' +
     'operation and closing it from the client leaves a TIME_WAIT per operation on the client, 60 s each.',

@@ -33,18 +33,26 @@ export class Hold {
   private expiry: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private ended = false;
+  /** Set while a lock handed over is not yet confirmed: the TTL it was handed over with. */
+  private claimMs: number | undefined;
+  /** The latest renewal ends the hold at its maximum hold time (not extended again). */
+  private atMaximum = false;
 
   constructor(
     readonly key: string,
     readonly token: string,
     readonly fence: number,
     readonly ttlMs: number,
-    sentAt: number,
+    /** By this process's clock, no later than when Redis stored the token with its TTL. */
+    acquiredAt: number,
     private readonly backend: HoldBackend,
     private readonly renew: RenewOptions | undefined,
+    /** The TTL Redis stored, when shorter than `ttlMs`: a lock handed over, until `confirm()`. */
+    heldForMs = ttlMs,
   ) {
-    this.acquiredAt = sentAt;
-    this.expiresAt = sentAt + ttlMs;
+    this.acquiredAt = acquiredAt;
+    this.expiresAt = acquiredAt + heldForMs;
+    if (heldForMs < ttlMs) this.claimMs = heldForMs;
     this.lost = new Promise((resolve) => (this.resolveLost = resolve));
     this.armExpiry();
     if (renew) this.startWatchdog(renew);
@@ -93,39 +101,52 @@ export class Hold {
     const left = this.expiresAt - performance.now();
     this.expiry = setTimeout(() => {
       if (this.ended) return;
-      const pastMax = this.renew && performance.now() - this.acquiredAt >= this.renew.maxHoldMs - 1;
-      this.markLost(new LockError('expired', this.key, pastMax
+      this.markLost(new LockError('expired', this.key, this.atMaximum
         ? `held for its maximum of ${this.renew!.maxHoldMs} ms; no longer renewed, its TTL ran out`
-        : `its TTL of ${this.ttlMs} ms ran out before it was released${this.renew ? ' (renewals failed)' : ''}`));
+        : this.claimMs !== undefined
+          ? `handed over with a TTL of ${this.claimMs} ms, which ran out before the confirmation came back`
+          : `its TTL of ${this.ttlMs} ms ran out before it was released${this.renew ? ' (renewals failed)' : ''}`));
     }, Math.max(0, left));
     this.expiry.unref();
   }
 
+  /** Extends a lock handed over to its TTL, in the background; a refusal is reported as a loss. */
+  confirm(): void {
+    this.extend('the lock handed over was gone before it was confirmed (its claim ran out, or Redis forgot it)');
+  }
+
+  /** Extends the keys to the TTL (never past the maximum hold); `refused` says what a refusal means. */
+  private extend(refused: string): void {
+    const sentAt = performance.now();
+    // Never renew past the maximum hold: the last renewal ends at acquiredAt + maxHoldMs.
+    const left = this.renew ? Math.floor(this.acquiredAt + this.renew.maxHoldMs - sentAt) : Infinity;
+    const ttl = Math.min(this.ttlMs, left);
+    if (ttl <= 0) {
+      this.atMaximum = true;
+      clearInterval(this.watchdog);
+      return;
+    }
+    this.backend.extend(this, ttl).then(
+      (held) => {
+        if (this.ended || this.controller.signal.aborted) return;
+        if (!held) {
+          this.markLost(new LockError('lost', this.key, refused));
+          return;
+        }
+        this.claimMs = undefined;
+        this.atMaximum = left <= this.ttlMs;
+        this.expiresAt = sentAt + ttl;
+        this.armExpiry();
+      },
+      // A failed renewal (connection down) is retried at the next tick; the expiry timer
+      // reports the loss if none succeeds in time.
+      () => {},
+    );
+  }
+
   private startWatchdog(renew: RenewOptions): void {
     const every = renew.everyMs ?? Math.max(1, Math.floor(this.ttlMs / 3));
-    this.watchdog = setInterval(() => {
-      const sentAt = performance.now();
-      // Never renew past the maximum hold: the last renewal ends at acquiredAt + maxHoldMs.
-      const ttl = Math.min(this.ttlMs, Math.floor(this.acquiredAt + renew.maxHoldMs - sentAt));
-      if (ttl <= 0) {
-        clearInterval(this.watchdog);
-        return;
-      }
-      this.backend.extend(this, ttl).then(
-        (held) => {
-          if (this.ended || this.controller.signal.aborted) return;
-          if (!held) {
-            this.markLost(new LockError('lost', this.key, 'a renewal found the lock no longer held by this owner (expired, taken, or Redis forgot it)'));
-            return;
-          }
-          this.expiresAt = sentAt + ttl;
-          this.armExpiry();
-        },
-        // A failed renewal (connection down) is retried at the next tick; the expiry timer
-        // reports the loss if none succeeds in time.
-        () => {},
-      );
-    }, every);
+    this.watchdog = setInterval(() => this.extend('a renewal found the lock no longer held by this owner (expired, taken, or Redis forgot it)'), every);
     this.watchdog.unref();
   }
 }

@@ -1,109 +1,140 @@
-// Wake-up on release: each waiter listens on a channel of its own (the release publishes to the
-// queue's head only) over one subscriber connection per client, so a waiter sleeps until it is
-// its turn, not in a polling loop. A wake-up between an attempt and the wait is kept.
+// Wake-up on release: a release hands the lock straight to the first live waiter and tells it on
+// its client's channel (one per LockClient, subscribed once over one subscriber connection), so
+// a waiter sleeps until it holds the lock rather than polling, and no wait costs a SUBSCRIBE. A
+// hand-over that arrives while its waiter is between attempts is kept until the waiter asks.
 
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { RedisEndpoint, RedisSubscriber } from './redis-client.js';
 import { subscribeRedis } from './redis-client.js';
+import { CLIENT_ID_LENGTH, WAKE_CHANNEL_PREFIX } from './scripts.js';
+
+/** A lock handed to a waiter by a release: its fencing token, its TTL until confirmed, and when (by Redis's clock and ours). */
+export interface Handover {
+  fence: number;
+  /** The lock's TTL in Redis as handed over, until the waiter confirms it. */
+  claimMs: number;
+  /** Redis's TIME at the hand-over, in microseconds. */
+  redisTimeUs: number;
+  /** performance.now() when the message was read (later than the hand-over). */
+  receivedAt: number;
+}
 
 /** Why a wait ended. */
-export type WakeReason = 'released' | 'timeout' | 'aborted';
+export type WakeReason = 'handed-over' | 'timeout' | 'aborted' | 'closed';
 
-/** One waiter's interest in one channel, from before its first attempt until it is done. */
-export interface ChannelWatch {
-  /** Waits for a wake-up since the previous call (or since the watch began), at most `ms`. */
-  next(ms: number, signal?: AbortSignal): Promise<WakeReason>;
-  /** Stops listening (unsubscribes when it was the channel's last watch). */
-  close(): void;
+let pool = Buffer.alloc(0);
+let used = 0;
+
+/** `bytes` random bytes as hex, from a pool refilled 4 KiB at a time (one getrandom call per 256 tokens). */
+export function randomHex(bytes: number): string {
+  if (used + bytes > pool.length) {
+    pool = randomBytes(4096);
+    used = 0;
+  }
+  used += bytes;
+  return pool.toString('hex', used - bytes, used);
 }
 
-interface Watcher {
-  /** A release woke this waiter since its last wait. */
-  pending: boolean;
-  wake?: () => void;
+/** One waiting acquisition, known by its token, from before its first attempt until it is done. */
+export class Waiter {
+  /** Set when a release handed the lock to this waiter. */
+  handover: Handover | undefined;
+  private wake: ((reason: WakeReason) => void) | undefined;
+
+  /** Resolves on a hand-over (at once if one came already), after `ms`, or on the signal. */
+  next(ms: number, signal?: AbortSignal): Promise<WakeReason> {
+    if (this.handover) return Promise.resolve('handed-over');
+    if (signal?.aborted) return Promise.resolve('aborted');
+    return new Promise<WakeReason>((resolve) => {
+      const done = (reason: WakeReason) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.wake = undefined;
+        resolve(reason);
+      };
+      const onAbort = () => done('aborted');
+      const timer = setTimeout(done, Math.max(0, ms), 'timeout');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.wake = done;
+    });
+  }
+
+  /** A release handed the lock to this waiter. */
+  handedOver(handover: Handover): void {
+    this.handover ??= handover;
+    this.wake?.('handed-over');
+  }
+
+  /** The client is closing: stop waiting. */
+  closed(): void {
+    this.wake?.('closed');
+  }
 }
 
-interface Channel {
-  ready: Promise<void>;
-  watches: Set<Watcher>;
-}
-
-/** The release channels of one lock client, multiplexed over one subscriber connection. */
+/** The wake-up channel of one lock client and its waiters, over one subscriber connection. */
 export class Waker {
+  /** The client's id: the first characters of its tokens, and the end of its channel's name. */
+  readonly id = randomHex(CLIENT_ID_LENGTH / 2);
+  readonly channel = WAKE_CHANNEL_PREFIX + this.id;
+  /** Redis confirmed the subscription: from now on no hand-over to a waiter of this client is missed. */
+  listening = false;
   private subscriber: RedisSubscriber | undefined;
-  private channels = new Map<string, Channel>();
+  private subscribed: Promise<void> | undefined;
+  private readonly waiters = new Map<string, Waiter>();
 
   constructor(private readonly endpoint: RedisEndpoint) {}
 
-  private connection(): RedisSubscriber {
-    if (!this.subscriber) {
-      this.subscriber = subscribeRedis(this.endpoint, { name: 'tcplab-lock-waker' });
-      this.subscriber.onMessage((name) => {
-        for (const w of this.channels.get(name)?.watches ?? []) {
-          w.pending = true;
-          w.wake?.();
-        }
+  /** Subscribes to the client's channel (once); resolves when Redis confirmed it. */
+  listen(): Promise<void> {
+    if (!this.subscribed) {
+      const subscriber = subscribeRedis(this.endpoint, { name: 'tcplab-lock-waker' });
+      subscriber.onMessage((channel, message) => {
+        if (channel === this.channel) this.deliver(message);
       });
+      this.subscriber = subscriber;
+      this.subscribed = subscriber.subscribe(this.channel).then(
+        () => {
+          this.listening = true;
+        },
+        (err: unknown) => {
+          subscriber.disconnect();
+          if (this.subscriber === subscriber) this.subscriber = this.subscribed = undefined;
+          throw err;
+        },
+      );
     }
-    return this.subscriber;
+    return this.subscribed;
   }
 
-  /** Opens the subscriber connection now rather than at the first wait. */
-  open(): Promise<void> {
-    return this.connection().ready();
+  /** Registers the waiter of `token` (before its first attempt, so that no hand-over is missed). */
+  expect(token: string): Waiter {
+    const waiter = new Waiter();
+    this.waiters.set(token, waiter);
+    return waiter;
   }
 
-  /** Starts listening on `name`; resolves once Redis confirmed the subscription. */
-  async watch(name: string): Promise<ChannelWatch> {
-    let channel = this.channels.get(name);
-    if (!channel) {
-      const subscriber = this.connection();
-      channel = { ready: subscriber.subscribe(name), watches: new Set() };
-      this.channels.set(name, channel);
-    }
-    const ch = channel;
-    const entry: Watcher = { pending: false };
-    ch.watches.add(entry);
-    try {
-      await ch.ready;
-    } catch (err) {
-      ch.watches.delete(entry);
-      if (this.channels.get(name) === ch && ch.watches.size === 0) this.channels.delete(name);
-      throw err;
-    }
-    return {
-      next: (ms, signal) => new Promise<WakeReason>((resolve) => {
-        if (signal?.aborted) return resolve('aborted');
-        if (entry.pending) {
-          entry.pending = false;
-          return resolve('released');
-        }
-        const done = (reason: WakeReason) => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          delete entry.wake;
-          entry.pending = false;
-          resolve(reason);
-        };
-        const onAbort = () => done('aborted');
-        const timer = setTimeout(() => done('timeout'), Math.max(0, ms));
-        signal?.addEventListener('abort', onAbort, { once: true });
-        entry.wake = () => done('released');
-      }),
-      close: () => {
-        entry.wake?.();
-        ch.watches.delete(entry);
-        if (ch.watches.size === 0 && this.channels.get(name) === ch) {
-          this.channels.delete(name);
-          this.subscriber?.unsubscribe(name).catch(() => {});
-        }
-      },
-    };
+  /** The waiter of `token` is done. */
+  forget(token: string): void {
+    this.waiters.delete(token);
   }
 
-  /** Closes the subscriber connection. */
+  /** "TOKEN FENCE CLAIM SECONDS MICROSECONDS", published by the script that handed the lock over. */
+  private deliver(message: string): void {
+    const [token, fence, claim, seconds, micros] = message.split(' ');
+    this.waiters.get(token!)?.handedOver({
+      fence: Number(fence),
+      claimMs: Number(claim),
+      redisTimeUs: Number(seconds) * 1e6 + Number(micros),
+      receivedAt: performance.now(),
+    });
+  }
+
+  /** Closes the subscriber connection; waiting acquisitions stop with `closed`. */
   close(): void {
+    for (const waiter of this.waiters.values()) waiter.closed();
     this.subscriber?.disconnect();
-    this.subscriber = undefined;
-    this.channels.clear();
+    this.subscriber = this.subscribed = undefined;
+    this.listening = false;
   }
 }

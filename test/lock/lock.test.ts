@@ -1,10 +1,13 @@
 // The lock against a real redis-server: one round trip when free, owner-only release, deadline,
-// wake-up on release, abort, reentrancy counted in Redis, fencing, renewal and reported loss.
+// the lock handed to the next waiter on release, abort, reentrancy counted in Redis, fencing,
+// renewal and reported loss. Tests wait for conditions they can see in Redis (a waiter in the
+// queue, a key gone), each with a deadline, rather than sleeping; how fast is for the benchmark.
 
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLockError, LockClient, type LockError } from '../../src/lock/index.js';
+import { isLockError, LockClient, lockKeys, type LockError } from '../../src/lock/index.js';
+import { ACQUIRE, LEAVE, runScript } from '../../src/lock/scripts.js';
 import { redisAvailable, useRedis } from './redis.js';
 
 async function commandCalls(locks: LockClient, command: string): Promise<number> {
@@ -22,6 +25,21 @@ async function rejection(p: Promise<unknown>): Promise<LockError> {
   throw new Error('expected a LockError, the promise resolved');
 }
 
+/** Polls `probe` until it holds; fails saying what it waited for after `ms` (a condition, not a sleep). */
+async function until(what: string, probe: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!(await probe())) {
+    if (performance.now() > deadline) throw new Error(`waited ${ms} ms for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** The script keys of lock `k`, in the order the scripts take them. */
+function keysOf(k: string): string[] {
+  const { lock, holds, fence, queue, waiters } = lockKeys(k);
+  return [lock, holds, fence, queue, waiters];
+}
+
 describe('LockClient on a real redis-server', () => {
   if (!redisAvailable()) return;
   const redis = useRedis();
@@ -29,10 +47,12 @@ describe('LockClient on a real redis-server', () => {
   let b: LockClient;
   let n = 0;
   const key = () => `test-lock-${++n}`;
+  const queued = (k: string, count: number) => until(`${count} waiter(s) in ${k}:queue`, async () => Number(await a.redis.call('ZCARD', `${k}:queue`)) === count);
+  const gone = (k: string) => until(`${k} to expire`, async () => Number(await a.redis.call('EXISTS', k)) === 0);
   beforeAll(async () => {
     a = new LockClient(redis());
     b = new LockClient(redis());
-    await Promise.all([a.redis.ready(), b.redis.ready()]);
+    await Promise.all([a.ready(), b.ready()]);
   });
   afterAll(async () => {
     await a?.close();
@@ -54,6 +74,14 @@ describe('LockClient on a real redis-server', () => {
     expect(await a.redis.call('EXISTS', k)).toBe(0);
   });
 
+  it('releases in one round trip and publishes nothing when no one waits', async () => {
+    const lease = await a.acquire(key());
+    const [evals, publishes] = [await commandCalls(a, 'evalsha'), await commandCalls(a, 'publish')];
+    await lease.release();
+    expect(await commandCalls(a, 'evalsha')).toBe(evals + 1);
+    expect(await commandCalls(a, 'publish')).toBe(publishes);
+  });
+
   it('gives a fresh random token and a strictly greater fencing token to every hold', async () => {
     const k = key();
     const seen: { token: string; fence: number }[] = [];
@@ -66,32 +94,49 @@ describe('LockClient on a real redis-server', () => {
     expect(seen.map((s) => s.fence)).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('gives up at the deadline while another owner holds the lock', async () => {
+  it('gives up at the deadline, not before, while another owner holds the lock', async () => {
     const k = key();
     const held = await a.acquire(k);
     const t0 = performance.now();
     const err = await rejection(b.acquire(k, { deadlineMs: 200, retryMs: 50 }));
-    const waited = performance.now() - t0;
     expect(err.code).toBe('deadline');
-    expect(waited).toBeGreaterThanOrEqual(195);
-    expect(waited).toBeLessThan(1500);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(200);
+    expect(await a.redis.call('ZCARD', `${k}:queue`)).toBe(0); // it left the queue
     await held.release();
   });
 
-  it('wakes a waiter on release instead of polling', async () => {
+  // A waiter whose retry, deadline and holder's TTL all lie past the test's timeout gets the lock
+  // in time only by being handed it: if that breaks, the test fails by timing out.
+  const LONG = { deadlineMs: 120_000, retryMs: 120_000 };
+
+  it('hands the lock to the waiter in the release itself, and the waiter needs no other attempt', async () => {
+    const k = key();
+    const held = await a.acquire(k, { ttlMs: 120_000 });
+    const waiting = b.acquire(k, LONG);
+    await queued(k, 1);
+    const [evals, publishes] = [await commandCalls(b, 'evalsha'), await commandCalls(b, 'publish')];
+    await held.release();
+    const next = String(await a.redis.call('GET', k));
+    expect(next).not.toBe(held.token);
+    const got = await waiting;
+    expect(got.token).toBe(next);
+    expect(got.fence).toBe(held.fence + 1);
+    expect(await commandCalls(b, 'publish')).toBe(publishes + 1);
+    expect(await commandCalls(b, 'evalsha')).toBe(evals + 1); // the release only: no attempt, nothing to confirm
+    await got.release();
+  });
+
+  it('confirms a lock handed over with a short claim to the TTL its waiter asked for', async () => {
     const k = key();
     const held = await a.acquire(k);
-    const before = await commandCalls(b, 'evalsha');
-    const t0 = performance.now();
-    const waiting = b.acquire(k, { deadlineMs: 5000, retryMs: 4000 });
-    await sleep(150);
+    // Gone window 2.1 s, so the lock is handed over for 2.1 s and then confirmed to 30 s.
+    const waiting = b.acquire(k, { ttlMs: 30_000, deadlineMs: 2000 });
+    await queued(k, 1);
     await held.release();
     const got = await waiting;
-    const waited = performance.now() - t0;
-    expect(waited).toBeGreaterThanOrEqual(150);
-    expect(waited).toBeLessThan(1500); // a poll every 2-6 s would have taken seconds
-    // attempts: the first, one right after subscribing, one on the release (+ a's release)
-    expect(await commandCalls(b, 'evalsha')).toBeLessThanOrEqual(before + 4);
+    await until('the hand-over to be confirmed to its TTL', async () => Number(await a.redis.call('PTTL', k)) > 2100);
+    expect(got.signal.aborted).toBe(false);
+    expect(got.expiresAt - performance.now()).toBeGreaterThan(2100);
     await got.release();
   });
 
@@ -99,77 +144,148 @@ describe('LockClient on a real redis-server', () => {
     const k = key();
     const held = await a.acquire(k);
     const order: string[] = [];
-    const wait = (client: LockClient, name: string) => client.acquire(k, { deadlineMs: 5000, retryMs: 2000 }).then(async (l) => {
+    const wait = (client: LockClient, name: string) => client.acquire(k, { deadlineMs: 10_000, retryMs: 2000 }).then(async (l) => {
       order.push(name);
-      await sleep(10);
       await l.release();
     });
     const first = wait(b, 'first');
-    await sleep(30);
+    await queued(k, 1);
     const second = wait(a, 'second');
-    await sleep(30);
-    await held.release();
-    await sleep(2); // the first in line is being woken; a newcomer must not overtake it
+    await queued(k, 2);
+    await held.release(); // hands the lock to the first in line: no newcomer can overtake it
     const third = wait(b, 'newcomer');
     await Promise.all([first, second, third]);
     expect(order).toEqual(['first', 'second', 'newcomer']);
   });
 
+  it('lets no newcomer overtake a live waiter when the lock came free by its TTL', async () => {
+    const k = key();
+    await a.acquire(k, { ttlMs: 100 }); // never released
+    const waiter = '3333333333333333cccccccccccccccc'; // live for 5 s, but slow to try again
+    await runScript(a.redis, ACQUIRE, keysOf(k), [waiter, 30_000, 'first', 5000]);
+    await gone(k);
+    const err = await rejection(b.acquire(k, { deadlineMs: 0 }));
+    expect(err.detail).toMatch(/others were ahead in the queue/);
+    const [ok] = (await runScript(a.redis, ACQUIRE, keysOf(k), [waiter, 30_000, 'retry', 5000])) as [number];
+    expect(ok).toBe(1);
+    await a.redis.call('DEL', k);
+  });
+
   it('lets a waiter that gives up leave the queue at once, so the next one is not blocked', async () => {
     const k = key();
     const held = await a.acquire(k);
-    const quitter = rejection(b.acquire(k, { deadlineMs: 100 }));
-    await sleep(20);
-    const patient = b.acquire(k, { deadlineMs: 5000, retryMs: 4000 });
+    const quitter = rejection(b.acquire(k, { deadlineMs: 300 }));
+    await queued(k, 1);
+    const patient = b.acquire(k, LONG);
+    await queued(k, 2);
     expect((await quitter).code).toBe('deadline');
+    expect(await a.redis.call('ZCARD', `${k}:queue`)).toBe(1);
     await held.release();
-    const t0 = performance.now();
-    await (await patient).release();
-    expect(performance.now() - t0).toBeLessThan(1000);
+    const got = await patient;
+    expect(await a.redis.call('GET', k)).toBe(got.token);
+    await got.release();
     expect(await a.redis.call('ZCARD', `${k}:queue`)).toBe(0);
   });
 
-  it('drops a waiter that stopped trying (crashed) from the head of the queue', async () => {
+  it('skips a waiter counted as gone (it stopped trying) and hands the lock to the next', async () => {
     const k = key();
     const held = await a.acquire(k);
-    // A waiter that joined and then died: in the queue, counted as gone 100 ms later.
+    const live = b.acquire(k, LONG);
+    await queued(k, 1);
+    // A waiter that joined before it and then died: ahead in the queue, counted as gone since 1 ms ago.
     const time = (await a.redis.call('TIME')) as [string, string];
     const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
-    await a.redis.call('ZADD', `${k}:queue`, now - 1, 'dead-waiter');
-    await a.redis.call('HSET', `${k}:waiters`, 'dead-waiter', now + 100);
-    const live = b.acquire(k, { deadlineMs: 5000, retryMs: 100 });
-    await sleep(20);
+    await a.redis.call('ZADD', `${k}:queue`, (now - 60_000) * 1000, 'dead-waiter');
+    await a.redis.call('HSET', `${k}:waiters`, 'dead-waiter', `${now - 1}:10000`);
+    expect(await a.redis.call('ZRANGE', `${k}:queue`, 0, 0)).toEqual(['dead-waiter']);
     await held.release();
-    const t0 = performance.now();
-    await (await live).release();
-    expect(performance.now() - t0).toBeLessThan(1500);
-  });
-
-  it('retries when the TTL of a holder that never releases runs out, not later', async () => {
-    const k = key();
-    await a.acquire(k, { ttlMs: 200 }); // never released: a crashed holder publishes nothing
-    const t0 = performance.now();
-    const got = await b.acquire(k, { deadlineMs: 5000, retryMs: 4000 });
-    const waited = performance.now() - t0;
-    expect(waited).toBeGreaterThanOrEqual(180);
-    expect(waited).toBeLessThan(1500);
+    expect(await a.redis.call('GET', k)).not.toBe('dead-waiter');
+    const got = await live;
+    expect(await a.redis.call('GET', k)).toBe(got.token);
+    expect(await a.redis.call('HEXISTS', `${k}:waiters`, 'dead-waiter')).toBe(0);
     await got.release();
   });
 
-  it('stops waiting when the AbortSignal fires', async () => {
+  it('limits a lock handed to a waiter that died while queued to its claim, not its TTL', async () => {
     const k = key();
     const held = await a.acquire(k);
-    const t0 = performance.now();
-    const err = await rejection(b.acquire(k, { deadlineMs: 5000, signal: AbortSignal.timeout(100) }));
-    expect(err.code).toBe('aborted');
-    expect(performance.now() - t0).toBeLessThan(1500);
+    // A waiter of a client that is gone (nobody listens on its channel) joins with a 30 s TTL, then dies.
+    const dead = '0000000000000000ffffffffffffffff';
+    const [joined] = (await runScript(a.redis, ACQUIRE, keysOf(k), [dead, 30_000, 'first', 200])) as [number];
+    expect(joined).toBe(0);
+    await held.release();
+    expect(await a.redis.call('GET', k)).toBe(dead);
+    const claim = Number(await a.redis.call('PTTL', k));
+    expect(claim).toBeGreaterThan(0);
+    expect(claim).toBeLessThanOrEqual(1000); // its gone window (200 ms), at least 1 s, not 30 s
+    const next = await b.acquire(k, { deadlineMs: 10_000 });
+    expect(next.fence).toBe(held.fence + 2);
+    await next.release();
+  });
+
+  it('confirms on the next attempt a lock handed over while its waiter was not listening', async () => {
+    const k = key();
+    const held = await a.acquire(k);
+    const token = '1111111111111111eeeeeeeeeeeeeeee'; // its client's channel has no subscriber
+    await runScript(a.redis, ACQUIRE, keysOf(k), [token, 30_000, 'first', 5000]);
+    await held.release();
+    expect(await a.redis.call('GET', k)).toBe(token);
+    const [ok, fence] = (await runScript(a.redis, ACQUIRE, keysOf(k), [token, 30_000, 'retry', 5000])) as [number, number];
+    expect([ok, fence]).toEqual([1, held.fence + 1]);
+    expect(Number(await a.redis.call('PTTL', k))).toBeGreaterThan(5000);
+    await a.redis.call('DEL', k);
+  });
+
+  it('passes on a lock handed to a waiter that gave up before it heard', async () => {
+    const k = key();
+    const held = await a.acquire(k);
+    const quitter = '2222222222222222dddddddddddddddd';
+    await runScript(a.redis, ACQUIRE, keysOf(k), [quitter, 30_000, 'first', 5000]);
+    const patient = b.acquire(k, LONG);
+    await queued(k, 2);
+    await held.release();
+    expect(await a.redis.call('GET', k)).toBe(quitter);
+    await runScript(a.redis, LEAVE, keysOf(k), [quitter]);
+    const got = await patient;
+    expect(await a.redis.call('GET', k)).toBe(got.token);
+    await got.release();
+  });
+
+  it('takes the lock when the TTL of a holder that never releases runs out', async () => {
+    const k = key();
+    const crashed = await a.acquire(k, { ttlMs: 200 }); // never released: a crashed holder hands nothing over
+    const got = await b.acquire(k, LONG); // in time only by waking at the holder's TTL
+    expect(got.fence).toBe(crashed.fence + 1);
+    await got.release();
+  });
+
+  it('stops waiting when the AbortSignal fires, and leaves the queue', async () => {
+    const k = key();
+    const held = await a.acquire(k);
+    const stop = new AbortController();
+    const waiting = rejection(b.acquire(k, { deadlineMs: 30_000, signal: stop.signal }));
+    await queued(k, 1);
+    stop.abort(new Error('test over'));
+    expect((await waiting).code).toBe('aborted');
+    expect(await a.redis.call('ZCARD', `${k}:queue`)).toBe(0);
+    await held.release();
+  });
+
+  it('stops a waiting acquisition with `closed` when its client closes', async () => {
+    const k = key();
+    const held = await a.acquire(k);
+    const c = new LockClient(redis());
+    const waiting = rejection(c.acquire(k, { deadlineMs: 30_000 }));
+    await queued(k, 1);
+    await c.close();
+    expect((await waiting).code).toBe('closed');
     await held.release();
   });
 
   it('releases only its own hold: an expired holder cannot free the next owner\'s lock', async () => {
     const k = key();
     const first = await a.acquire(k, { ttlMs: 100 });
-    await sleep(150);
+    await gone(k);
     const second = await b.acquire(k, { deadlineMs: 0 });
     const err = await rejection(first.release());
     expect(err.code === 'lost' || err.code === 'expired').toBe(true);
@@ -186,11 +302,13 @@ describe('LockClient on a real redis-server', () => {
     expect(inner.fence).toBe(outer.fence);
     expect([outer.depth, inner.depth]).toEqual([1, 2]);
     expect(await a.redis.call('GET', `${k}:holds`)).toBe('2');
+    // The count expires at the same instant as the lock: it cannot outlive it.
+    expect(await a.redis.call('PEXPIRETIME', `${k}:holds`)).toBe(await a.redis.call('PEXPIRETIME', k));
     expect((await rejection(a.owner('other').acquire(k, { deadlineMs: 0 }))).code).toBe('deadline');
     await inner.release();
     expect(await a.redis.call('GET', k)).toBe(outer.token);
     await outer.release();
-    expect(await a.redis.call('EXISTS', k)).toBe(0);
+    expect(await a.redis.call('EXISTS', k, `${k}:holds`)).toBe(0);
     expect((await rejection(inner.release())).code).toBe('unbalanced');
   });
 
@@ -198,7 +316,7 @@ describe('LockClient on a real redis-server', () => {
     const k = key();
     const owner = a.owner();
     const outer = await owner.acquire(k, { ttlMs: 100 });
-    await sleep(150);
+    await gone(k);
     const err = await rejection(owner.acquire(k));
     expect(['lost', 'expired']).toContain(err.code);
     expect(outer.signal.aborted).toBe(true);
@@ -224,9 +342,7 @@ describe('LockClient on a real redis-server', () => {
     expect(lost.code).toBe('expired');
     expect(lost.message).toMatch(/maximum of 2500 ms/);
     // The local clock ends the hold a little before Redis does (it counts from the request's sending).
-    const deadline = Date.now() + 2000;
-    while (Number(await a.redis.call('EXISTS', k)) !== 0 && Date.now() < deadline) await sleep(20);
-    expect(await a.redis.call('EXISTS', k)).toBe(0);
+    await gone(k);
   });
 
   it('reports at the next renewal that the hold was taken away', async () => {
@@ -244,7 +360,11 @@ describe('LockClient on a real redis-server', () => {
     await a.redis.call('SCRIPT', 'FLUSH');
     const lease = await a.acquire(k);
     await a.redis.call('SCRIPT', 'FLUSH');
-    await lease.release();
+    const waiting = b.acquire(k, LONG);
+    await queued(k, 1);
+    await a.redis.call('SCRIPT', 'FLUSH');
+    await lease.release(); // and hands the lock over
+    await (await waiting).release();
     expect(await a.redis.call('EXISTS', k)).toBe(0);
   });
 
