@@ -50,7 +50,7 @@ test('uploads close cleanly', async () => {
   const port = await listening();
   const obs = await observe({ port });
   for (let i = 0; i < 5; i++) {
-    expect(await send(port, `POST /upload HTTP/1.0\r\n\r\nbody ${i}`, { streamMs: 20 })).toBe('HTTP/1.0 200 OK');
+    expect(await send(port, `POST /upload HTTP/1.0\r\n\r\nbody ${i}`, { streamMs: 50 })).toBe('HTTP/1.0 200 OK');
   }
   // The client closes first: the server's side passes through CLOSE_WAIT and LAST_ACK (too
   // briefly for a poll of /proc to see, hence `?`; the kernel's trace sees them), and each

@@ -82,7 +82,7 @@ describe('Redlock on five real redis-servers', () => {
     expect(isLockError(err, 'deadline')).toBe(true);
     expect((err as Error).message).toMatch(/the last one set on 2 of 5 instances \(quorum 3\)$/);
     expect(waited).toBeGreaterThanOrEqual(300);
-    expect(waited).toBeLessThan(300 + 2 * 50 + 250);
+    expect(waited).toBeLessThan(5000); // gave up at its deadline, not at the TTL of a hold
     expect(await Promise.all(admins.slice(3).map((a) => a.call('EXISTS', k)))).toEqual([0, 0]);
   });
 

@@ -62,16 +62,16 @@ for (const observer of ['trace', 'proc'] as const) {
     it('.not.toHaveSocketIn with after passes once every CLOSE_WAIT has ended in time', async () => {
       const port = await server(true);
       const obs = await observe({ port, observer });
-      await client(port, 30);
+      await client(port, 100);
       await expect(obs).not.toHaveSocketIn('CLOSE_WAIT', { after: 500 });
-      // The connection was seen (it lived 30 ms): the pass above is not for want of a socket.
+      // The connection was seen (it lived 100 ms): the pass above is not for want of a socket.
       await expect(obs).toHaveSocketIn('ESTABLISHED', { within: 0, after: 20 });
     });
 
     it('toFollowPath matches the closing sides, with optional steps the observer may miss', async () => {
       const port = await server(true);
       const obs = await observe({ port, observer });
-      await client(port, 30);
+      await client(port, 100);
       await expect(obs).toFollowPath(['ESTABLISHED', 'FIN_WAIT1?', 'FIN_WAIT2?', 'TIME_WAIT']);
       await expect(obs).toFollowPath(['ESTABLISHED', 'CLOSE_WAIT?', 'LAST_ACK?', 'CLOSED']);
       await expect(obs).not.toFollowPath(['ESTABLISHED', 'CLOSING'], { within: 100 });
