@@ -191,7 +191,21 @@ export class Timeline {
   }
 
   private mark(history: SocketHistory, mark: Mark): void {
+    const count = history.marks.length;
+    const previous = history.marks.at(-1);
     addMark(history.marks, mark);
+    const span = history.states.at(-1);
+    // Most samples see a socket in the state it was in: the sighting replaced the previous one
+    // (folded) and only extends the last span, which is what a rebuild would do, in O(1).
+    if (mark.kind === 'seen' && previous?.kind === 'seen' && history.marks.length === count && history.marks.at(-1) === mark &&
+      span && span.state === mark.state && span.state !== 'CLOSED' && !span.tentative) {
+      span.untilMs = Math.max(span.untilMs, mark.atMs);
+      if (mark.timer) {
+        span.lastTimer = mark.timer;
+        span.timer ??= mark.timer;
+      }
+      return;
+    }
     history.states = buildSpans(history.marks);
     const last = history.states.at(-1);
     history.present = last !== undefined && last.state !== 'CLOSED';
