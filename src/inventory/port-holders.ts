@@ -74,7 +74,11 @@ function order(s: PortSocket): string {
 
 /** The sockets on `port` in a namespace (this process's by default) and who holds each. */
 export async function whoHolds(port: number, options: { netns?: Netns } = {}): Promise<PortHolders> {
-  const rows = await readSocketTable({ ports: [port], ...(options.netns ? { netns: options.netns } : {}) });
+  const read = () => readSocketTable({ ports: [port], ...(options.netns ? { netns: options.netns } : {}) });
+  let rows = await read();
+  // /proc/net/tcp is not read atomically: a walk of a busy table can skip a row. Before saying
+  // that nothing is on the port, look once more.
+  if (rows.length === 0) rows = await read();
   const scan = scanSocketHolders(new Set(rows.map((r) => r.inode ?? 0).filter((i) => i !== 0)));
   const listening = new Set(rows.filter((r) => r.state === 'LISTEN').map((r) => r.local.port));
   const processes = new Map<number, ProcessInfo>();
