@@ -5,6 +5,7 @@ import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
@@ -84,4 +85,16 @@ export async function eventually(check: () => boolean, ms = 5000): Promise<boole
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Marks a block that cannot run here: a failing test in strict mode (CI), a skipped one elsewhere. */
+export function cannotRun(title: string, strictMessage: string): void {
+  if (STRICT) it(title, () => expect.fail(strictMessage));
+  else it.skip(title, () => {});
+}
+
+/** Runs `block` (which defines tests as nobody) where this process can switch users; says why not elsewhere. */
+export function asNobody(block: () => void): void {
+  if (!isRoot()) return cannotRun('needs root to switch to nobody', 'strict mode: run the suite as root so it can also run labs as nobody');
+  block();
 }

@@ -5,17 +5,11 @@
 import { spawn } from 'node:child_process';
 import { mountedTracefs, traceUnavailable } from '../observe/tracefs.js';
 import { header, line, summary, type WatchFormat } from '../watch/format.js';
-import { pollSource, traceSource, type Selection, type WatchSource } from '../watch/sources.js';
+import { pollSource, traceSource, WATCH_FEED, WATCH_IN_MOUNT_NS, type Selection, type WatchSource } from '../watch/sources.js';
 import { StateClock } from '../watch/transitions.js';
 import { monotonicMs } from '../observe/trace.js';
 import { parseFlags, UsageError } from './args.js';
 
-const INNER = 'TCPLAB_WATCH_IN_MOUNT_NS';
-/**
- * Set by the library's observe(): JSON lines carry the CLOCK_MONOTONIC time (`monoMs`), and
- * SIGUSR1 asks for everything so far, answered by a `{"flushed":N}` line.
- */
-export const FEED = 'TCPLAB_WATCH_FEED';
 
 function parse(argv: string[]) {
   const values = parseFlags('watch', argv, {
@@ -46,7 +40,7 @@ function parse(argv: string[]) {
 function inMountNamespace(argv: string[]): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn('unshare', ['--mount', '--', process.execPath, process.argv[1]!, 'watch', ...argv], {
-      stdio: 'inherit', env: { ...process.env, [INNER]: '1' },
+      stdio: 'inherit', env: { ...process.env, [WATCH_IN_MOUNT_NS]: '1' },
     });
     // Ctrl-C reaches both processes; a signal sent to this one alone is passed on.
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
@@ -65,7 +59,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const reason = traceUnavailable();
   if (opts.observer === 'trace' && reason) throw new UsageError(reason);
   const useTrace = opts.observer !== 'proc' && !reason;
-  if (useTrace && !mountedTracefs() && process.env[INNER] !== '1') return inMountNamespace(argv);
+  if (useTrace && !mountedTracefs() && process.env[WATCH_IN_MOUNT_NS] !== '1') return inMountNamespace(argv);
 
   const t0 = performance.now();
   const source: WatchSource = useTrace ? traceSource(opts.sel, opts.period, t0) : pollSource(opts.sel, opts.period, t0);
@@ -75,7 +69,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const head = header(opts.format);
   if (head) out.write(head + '\n');
 
-  const feed = process.env[FEED] === '1';
+  const feed = process.env[WATCH_FEED] === '1';
   const monoAtT0 = monotonicMs() - (performance.now() - t0);
   const clock = new StateClock();
   const counts = new Map<string, number>();

@@ -13,7 +13,7 @@ export function spanLength(span: LiveSpan, nowMs: number): number {
 }
 
 /** The first socket that was in `state` for at least `forMs`, having entered it by `enteredBy`. */
-export function socketInState(sockets: LiveSocket[], state: TcpState, forMs: number, nowMs: number, enteredBy = Infinity): { socket: LiveSocket; span: LiveSpan } | undefined {
+export function socketInState(sockets: readonly Readonly<LiveSocket>[], state: TcpState, forMs: number, nowMs: number, enteredBy = Infinity): { socket: Readonly<LiveSocket>; span: LiveSpan } | undefined {
   for (const socket of sockets) {
     for (const span of socket.states) {
       if (span.state === state && span.atMs <= enteredBy && spanLength(span, nowMs) >= forMs) return { socket, span };
@@ -23,17 +23,17 @@ export function socketInState(sockets: LiveSocket[], state: TcpState, forMs: num
 }
 
 /** Sockets in `state` now. */
-export function socketsNowIn(sockets: LiveSocket[], state: TcpState): LiveSocket[] {
+export function socketsNowIn(sockets: readonly Readonly<LiveSocket>[], state: TcpState): Readonly<LiveSocket>[] {
   return sockets.filter((s) => s.states.at(-1)?.state === state && s.states.at(-1)!.untilMs === undefined);
 }
 
 /** The first socket whose states follow `path` (`STATE?` steps may be missing). */
-export function socketOnPath(sockets: LiveSocket[], path: PathStep[]): LiveSocket | undefined {
+export function socketOnPath(sockets: readonly Readonly<LiveSocket>[], path: PathStep[]): Readonly<LiveSocket> | undefined {
   return sockets.find((s) => matchPath(path, s.states.map((x) => x.state)) !== undefined);
 }
 
 /** `server 127.0.0.1:8080<-127.0.0.1:40000: ESTABLISHED 0.0-12.3, CLOSE_WAIT 12.3-now` per socket. */
-export function describeSockets(sockets: LiveSocket[], nowMs: number, limit = 4): string {
+export function describeSockets(sockets: readonly Readonly<LiveSocket>[], nowMs: number, limit = 4): string {
   if (sockets.length === 0) return 'no socket';
   const lines = sockets.slice(0, limit).map((s) => `${socketLabel(s)}: ${s.states.map((x) => x.state === 'CLOSED' ? `CLOSED ${x.atMs.toFixed(1)}` : `${x.state} ${x.atMs.toFixed(1)}-${x.untilMs === undefined ? `now (${nowMs.toFixed(1)})` : x.untilMs.toFixed(1)}`).join(', ')}`);
   return lines.join('; ') + (sockets.length > limit ? `; and ${sockets.length - limit} more` : '');

@@ -108,6 +108,11 @@ export class Observation {
     return this.all.map((s) => ({ ...s, states: s.states.map((x) => ({ ...x })) }));
   }
 
+  /** The same records, not copied: for checks that run on every change; never to be changed. */
+  records(): readonly Readonly<LiveSocket>[] {
+    return this.all;
+  }
+
   /** Calls `fn` after every change; returns the function that stops calling it. */
   onChange(fn: () => void): () => void {
     this.listeners.add(fn);

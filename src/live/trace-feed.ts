@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { mountedTracefs } from '../observe/tracefs.js';
 import type { Endpoint } from '../observe/row.js';
 import type { TcpState } from '../states.js';
-import type { Selection, WatchSource } from '../watch/sources.js';
+import { WATCH_FEED, WATCH_IN_MOUNT_NS, type Selection, type WatchSource } from '../watch/sources.js';
 import type { WatchTransition } from '../watch/transitions.js';
 
 const MAIN = new URL(import.meta.url.endsWith('.ts') ? '../cli/main.ts' : '../cli/main.js', import.meta.url);
@@ -50,7 +50,7 @@ export function traceFeed(sel: Selection, periodMs: number, monoAtT0: number): W
       const what = sel.kind === 'port' ? ['--port', String(sel.port)] : sel.kind === 'pid' ? ['--pid', String(sel.pid)] : ['--all'];
       const loader = MAIN.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [];
       const argv = [...loader, fileURLToPath(MAIN), 'watch', ...what, '--json', '--observer', 'trace', '--period', String(periodMs)];
-      const env = { ...process.env, TCPLAB_WATCH_FEED: '1', TCPLAB_WATCH_IN_MOUNT_NS: '1' };
+      const env = { ...process.env, [WATCH_FEED]: '1', [WATCH_IN_MOUNT_NS]: '1' };
       const [cmd, args] = mountedTracefs() ? [process.execPath, argv] : ['unshare', ['--mount', '--', process.execPath, ...argv]];
       // Its stdin is a pipe from this process: when this process dies, the child sees the end and stops.
       const proc = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });

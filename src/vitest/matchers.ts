@@ -62,34 +62,34 @@ async function toHaveSocketIn(this: { isNot: boolean }, received: unknown, rawSt
   const callMs = obs.now();
   if (!this.isNot) {
     const within = nonNegative('within', options.within, DEFAULT_WITHIN_MS);
-    const found = await waitFor(obs, () => socketInState(obs.sockets(), state, after, obs.now(), callMs + within), callMs + within + after);
+    const found = await waitFor(obs, () => socketInState(obs.records(), state, after, obs.now(), callMs + within), callMs + within + after);
     const stay = after > 0 ? ` and stay there ${after} ms` : '';
     const expected = `a socket of ${obs.target} to be in ${state} within ${within} ms${stay}`;
     return found
       ? result(where, true, `no socket of ${obs.target} in ${state}${stay}`, `${socketLabel(found.socket)} in ${state} from ${found.span.atMs.toFixed(1)} ms`, obs)
-      : result(where, false, expected, describeSockets(obs.sockets(), obs.now()), obs);
+      : result(where, false, expected, describeSockets(obs.records(), obs.now()), obs);
   }
   if (after > 0) {
     // A leak: some socket stays `after` ms. Wait until every socket now in the state has left, or one has stayed that long.
     const within = nonNegative('within', options.within, 0);
     const verdict = await waitFor(obs, () => {
-      const sockets = obs.sockets();
+      const sockets = obs.records();
       const stayed = socketInState(sockets, state, after, obs.now());
       if (stayed) return { stayed };
       return obs.now() >= callMs + within && socketsNowIn(sockets, state).length === 0 ? { stayed: undefined } : undefined;
     }, callMs + within + after);
-    const stayed = verdict?.stayed ?? socketInState(obs.sockets(), state, after, obs.now());
+    const stayed = verdict?.stayed ?? socketInState(obs.records(), state, after, obs.now());
     const expected = `no socket of ${obs.target} to stay in ${state} for ${after} ms`;
     return stayed
       ? result(where, true, expected, `${describeSockets([stayed.socket], obs.now())}: ${spanLength(stayed.span, obs.now()).toFixed(1)} ms in ${state}`, obs)
-      : result(where, false, `a socket of ${obs.target} to stay in ${state} for ${after} ms`, describeSockets(obs.sockets(), obs.now()), obs);
+      : result(where, false, `a socket of ${obs.target} to stay in ${state} for ${after} ms`, describeSockets(obs.records(), obs.now()), obs);
   }
   // Never in the state during the window: the whole window is watched.
   const within = nonNegative('within', options.within, DEFAULT_WITHIN_MS);
-  const seen = await waitFor(obs, () => socketInState(obs.sockets(), state, 0, obs.now()), callMs + within);
+  const seen = await waitFor(obs, () => socketInState(obs.records(), state, 0, obs.now()), callMs + within);
   return seen
     ? result(where, true, `no socket of ${obs.target} in ${state} within ${within} ms`, `${socketLabel(seen.socket)} in ${state} from ${seen.span.atMs.toFixed(1)} ms`, obs)
-    : result(where, false, `a socket of ${obs.target} in ${state} within ${within} ms`, describeSockets(obs.sockets(), obs.now()), obs);
+    : result(where, false, `a socket of ${obs.target} in ${state} within ${within} ms`, describeSockets(obs.records(), obs.now()), obs);
 }
 
 /** `expect(obs).toFollowPath(['ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED'], { within })`: some socket's states, in a row. */
@@ -99,11 +99,11 @@ async function toFollowPath(this: { isNot: boolean }, received: unknown, path: P
   for (const step of path) checkState(String(step).replace(/\?$/, ''), 'toFollowPath');
   const obs = await observationOf(received, 'toFollowPath');
   const within = nonNegative('within', options.within, DEFAULT_WITHIN_MS);
-  const found = await waitFor(obs, () => (this.isNot ? undefined : socketOnPath(obs.sockets(), path)), obs.now() + within) ?? socketOnPath(obs.sockets(), path);
+  const found = await waitFor(obs, () => (this.isNot ? undefined : socketOnPath(obs.records(), path)), obs.now() + within) ?? socketOnPath(obs.records(), path);
   const text = path.join(' -> ');
   return found
     ? result(where, true, `no socket of ${obs.target} to follow ${text} within ${within} ms`, describeSockets([found], obs.now()), obs)
-    : result(where, false, `a socket of ${obs.target} to follow ${text} within ${within} ms`, describeSockets(obs.sockets(), obs.now()), obs);
+    : result(where, false, `a socket of ${obs.target} to follow ${text} within ${within} ms`, describeSockets(obs.records(), obs.now()), obs);
 }
 
 /** `expect(obs).toHaveCountIn('TIME_WAIT', { atMost: 100 })`: the kernel's table, read fresh. */

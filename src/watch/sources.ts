@@ -11,6 +11,14 @@ import { closeTracefs, INSTANCE_PREFIX, openTracefs, portFilter, TraceInstance }
 import { monotonicMs } from '../observe/trace.js';
 import { diffTables, tableOf, type WatchTransition } from './transitions.js';
 
+/** Set when `tcplab watch` already runs in a mount namespace of its own (it mounts tracefs there). */
+export const WATCH_IN_MOUNT_NS = 'TCPLAB_WATCH_IN_MOUNT_NS';
+/**
+ * Set by the library's observe(): JSON lines carry the CLOCK_MONOTONIC time (`monoMs`), and
+ * SIGUSR1 asks for everything so far, answered by a `{"flushed":N}` line.
+ */
+export const WATCH_FEED = 'TCPLAB_WATCH_FEED';
+
 export type Selection = { kind: 'port'; port: number } | { kind: 'pid'; pid: number } | { kind: 'all' };
 
 export interface WatchSource {

@@ -3,7 +3,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LabResult } from '../../src/runner/result.js';
-import { isRoot, STRICT, tcplab } from '../helpers.js';
+import { asNobody, tcplab } from '../helpers.js';
 
 const LABS = ['time-wait-pileup', 'port-exhaustion', 'tw-bucket-overflow', 'close-wait-http', 'backlog-overflow'];
 
@@ -88,12 +88,7 @@ describe('concurrency labs as root', () => {
 });
 
 describe('concurrency labs as an unprivileged user (runuser -u nobody)', () => {
-  if (!isRoot()) {
-    if (STRICT) it('needs root to switch to nobody', () => expect.fail('strict mode: run the suite as root so it can also run labs as nobody'));
-    else it.skip('needs root to switch to nobody', () => {});
-    return;
-  }
-  runAs('nobody');
+  asNobody(() => runAs('nobody'));
 });
 
 it('every concurrency lab has its claims checked here', () => {

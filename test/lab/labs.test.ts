@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinLabs } from '../../src/lab/catalog.js';
 import type { LabResult } from '../../src/runner/result.js';
-import { hasProgram, isRoot, STRICT, tcplab } from '../helpers.js';
+import { asNobody, cannotRun, hasProgram, isRoot, STRICT, tcplab } from '../helpers.js';
 
 /** Labs that `run --all` runs; the long ones (60 s and more) have tests of their own. */
 const LONG = ['time-wait-2msl'];
@@ -143,21 +143,12 @@ describe.each(['proc', 'ss', 'netstat'])('built-in labs observed through %s', (o
 });
 
 describe.each(['4', '6', 'mapped'])('built-in labs observed through the kernel\'s trace, family %s', (family) => {
-  if (!isRoot()) {
-    if (STRICT) it('needs root for tracefs', () => expect.fail('strict mode: run the suite as root so that the trace observer runs'));
-    else it.skip('needs root for tracefs', () => {});
-    return;
-  }
+  if (!isRoot()) return cannotRun('needs root for tracefs', 'strict mode: run the suite as root so that the trace observer runs');
   runAll('trace', { family });
 });
 
 describe('built-in labs as an unprivileged user (runuser -u nobody)', () => {
-  if (!isRoot()) {
-    if (STRICT) it('needs root to switch to nobody', () => expect.fail('strict mode: run the suite as root so it can also run labs as nobody'));
-    else it.skip('needs root to switch to nobody', () => {});
-    return;
-  }
-  runAll('proc', { user: 'nobody' });
+  asNobody(() => runAll('proc', { user: 'nobody' }));
 });
 
 describe.each(['6', 'mapped'])('built-in labs observed through proc, family %s', (family) => {

@@ -4,7 +4,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LabResult } from '../../src/runner/result.js';
-import { hasProgram, isRoot, STRICT, tcplab } from '../helpers.js';
+import { asNobody, cannotRun, hasProgram, tcplab } from '../helpers.js';
 
 const LABS = ['lock-setnx-expire', 'lock-unsafe-release', 'lock-pause-past-ttl', 'lock-restart', 'lock-reentrant', 'lock-contention'];
 
@@ -83,19 +83,10 @@ function runLockLabs(user?: string) {
 }
 
 describe('lock labs', () => {
-  if (!hasProgram('redis-server')) {
-    if (STRICT) it('needs redis-server', () => expect.fail('strict mode: install redis-server (apt-get install redis-server)'));
-    else it.skip('needs redis-server (apt-get install redis-server)', () => {});
-    return;
-  }
+  if (!hasProgram('redis-server')) return cannotRun('needs redis-server (apt-get install redis-server)', 'strict mode: install redis-server (apt-get install redis-server)');
   describe('as this user', () => runLockLabs());
   describe('as an unprivileged user (runuser -u nobody)', () => {
-    if (!isRoot()) {
-      if (STRICT) it('needs root to switch to nobody', () => expect.fail('strict mode: run the suite as root so it can also run labs as nobody'));
-      else it.skip('needs root to switch to nobody', () => {});
-      return;
-    }
-    runLockLabs('nobody');
+    asNobody(() => runLockLabs('nobody'));
   });
   it('every lock lab has a claim checked here', () => {
     expect(LABS.filter((n) => !CLAIMS[n])).toEqual([]);

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LabResult } from '../../src/runner/result.js';
-import { eventually, hasProgram, isRoot, processesMatching, STRICT, tcplab } from '../helpers.js';
+import { asNobody, cannotRun, eventually, hasProgram, processesMatching, tcplab } from '../helpers.js';
 
 const SUBNET = '10.77.0.';
 
@@ -98,17 +98,10 @@ describe('redlock lab', () => {
   const missing = ['redis-server', 'nft'].filter((p) => !hasProgram(p));
   if (missing.length > 0) {
     const why = `needs ${missing.join(' and ')} (apt-get install ${missing.map((p) => (p === 'nft' ? 'nftables' : p)).join(' ')})`;
-    if (STRICT) it(why, () => expect.fail(`strict mode: ${why}`));
-    else it.skip(why, () => {});
-    return;
+    return cannotRun(why, `strict mode: ${why}`);
   }
   describe('as this user', () => runRedlock());
   describe('as an unprivileged user (runuser -u nobody)', () => {
-    if (!isRoot()) {
-      if (STRICT) it('needs root to switch to nobody', () => expect.fail('strict mode: run the suite as root so it can also run labs as nobody'));
-      else it.skip('needs root to switch to nobody', () => {});
-      return;
-    }
-    runRedlock('nobody');
+    asNobody(() => runRedlock('nobody'));
   });
 });
