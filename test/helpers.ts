@@ -31,7 +31,7 @@ export function readableRoot(user: string): string {
   if (!copyForOthers) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tcplab-as-user-'));
     chmodSync(dir, 0o755);
-    for (const part of ['package.json', 'dist', 'lab', 'node_modules', 'test/fixtures']) {
+    for (const part of ['package.json', 'dist', 'lab', 'scripts', 'node_modules', 'test/fixtures']) {
       cpSync(path.join(ROOT, part), path.join(dir, part), { recursive: true });
     }
     spawnSync('chmod', ['-R', 'a+rX', dir]);

@@ -46,6 +46,25 @@ test('a bad request leaves no connection in CLOSE_WAIT', async () => {
   await expect(obs).not.toHaveSocketIn('CLOSE_WAIT', { after: 1000 });
 });
 
+/** Sends `request` and half-closes at once; resolves when the FIN is handed to the kernel, not waiting for an answer. */
+function sendAndClose(port, request) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => socket.end(request, () => resolve(socket)));
+    socket.on('error', () => {});
+    socket.resume();
+    onTestFinished(() => void socket.destroy());
+  });
+}
+
+test('a bad request leaves no connection in CLOSE_WAIT, asserted the moment our FIN is sent', async () => {
+  const port = await listening();
+  const obs = await observe({ port });
+  await sendAndClose(port, 'GET /upload HTTP/1.0\r\n\r\n');
+  // The server may not even have read the FIN yet: the sockets that enter CLOSE_WAIT during the
+  // next second count too, so a leak cannot pass.
+  await expect(obs).not.toHaveSocketIn('CLOSE_WAIT', { after: 1000 });
+});
+
 test('uploads close cleanly', async () => {
   const port = await listening();
   const obs = await observe({ port });

@@ -12,6 +12,7 @@ import type { TcpState } from '../states.js';
 import type { Sample, Timeline } from '../timeline/timeline.js';
 import { LabFailure, ms } from './failure.js';
 import { describeSpans, spansBetween } from './observed.js';
+import { canFollow, matchWithGaps, statesBetween, withGaps, type ObservedStep } from './implied.js';
 import { matchPath } from './path.js';
 import type { ExpectationRecord } from './record.js';
 
@@ -31,6 +32,8 @@ export interface ExpectationEnv {
   observerFailure(): Error | undefined;
   /** The namespace's TCP counters now, and as they were when the lab began. */
   counters(): Promise<Counters>;
+  /** The same, read before returning (a baseline). */
+  countersNow(): Counters;
   countersAtStart: Counters;
   /** Tells the user what a long wait (over 3 s) is waiting for, about once a second. */
   progress?(update: WaitUpdate): void;
@@ -54,9 +57,49 @@ export class Expectations {
 
   constructor(private readonly env: ExpectationEnv) {}
 
-  private settle(text: string, where: Where, ok: boolean, observed: string): void {
+  private settle(text: string, where: Where, ok: boolean | 'undecided', observed: string): void {
+    if (ok === 'undecided') {
+      this.records.push({ text, where, ok: false, observed, undecided: true });
+      throw new LabFailure(where, 'undecided', `cannot decide: expected ${text}; observed ${observed} (${this.env.observerText()}): a poll does not see what lasts less than its period; run as root with the trace observer to see every transition`);
+    }
     this.records.push({ text, where, ok, observed });
     if (!ok) throw new LabFailure(where, 'expectation', `expected ${text}; observed ${observed} (${this.env.observerText()})`);
+  }
+
+  /**
+   * Where a polling observer's gap must or may have hidden `state` for this actor: between two
+   * consecutive observed states of one of its sockets, the later begun in [fromMs, toMs]; or
+   * between Node's word that it connected (ESTABLISHED) and its first sighting, or no sighting at all.
+   */
+  private implied(actor: ActorRef, state: TcpState, fromMs: number, toMs = Infinity): { how: 'certain' | 'possible'; text: string } | undefined {
+    if (this.env.exact) return undefined;
+    let found: { how: 'certain' | 'possible'; text: string } | undefined;
+    const consider = (before: TcpState, after: TcpState | undefined, text: string) => {
+      if (found?.how === 'certain') return;
+      const b = statesBetween(before, after);
+      const how = b.certain.includes(state) ? 'certain' : b.possible.includes(state) ? 'possible' : undefined;
+      if (how && (!found || how === 'certain')) found = { how, text: `${text}: ${how === 'certain' ? 'must have passed through' : 'may have passed through'} ${state} unseen` };
+    };
+    const histories = this.env.timeline.historiesOf(actor);
+    for (const h of histories) {
+      h.states.forEach((after, i) => {
+        const before = h.states[i - 1];
+        if (before && after.atMs >= fromMs && after.atMs <= toMs) consider(before.state, after.state, `${before.state} until ${ms(before.untilMs)} ms, ${after.state} from ${ms(after.atMs)} ms`);
+      });
+    }
+    const connected = this.connectedAt(actor);
+    const first = histories.flatMap((h) => h.states).sort((a, b) => a.atMs - b.atMs)[0];
+    if (connected !== undefined && !first) consider('ESTABLISHED', undefined, `connected at ${ms(connected)} ms (Node), never in the table when sampled`);
+    else if (connected !== undefined && first && first.atMs >= fromMs && first.atMs <= toMs && first.state !== 'ESTABLISHED') {
+      consider('ESTABLISHED', first.state, `connected at ${ms(connected)} ms (Node), first seen ${first.state} at ${ms(first.atMs)} ms`);
+    }
+    return found;
+  }
+
+  /** When Node said this socket was connected (its `connect` event, or its accept): ESTABLISHED in the kernel by then. */
+  private connectedAt(actor: ActorRef): number | undefined {
+    return this.env.timeline.events.find((e) => e.kind !== 'note' && e.actor === actor
+      && ((e.kind === 'node' && e.event === 'connect') || (e.kind === 'step' && e.action === 'accepted')))?.atMs;
   }
 
   /** Calls `check` after every sample until it returns a verdict or the deadline passes. */
@@ -116,7 +159,16 @@ export class Expectations {
     return t ? `${span.state}, ${t.kind} timer ${Math.round(t.remainingMs / 1000)} s left` : span.state;
   }
 
-  private reach(actor: ActorRef, state: TcpState, within: number, fromMs: number): Promise<{ ok: boolean; observed: string; atMs: number }> {
+  private async reach(actor: ActorRef, state: TcpState, within: number, fromMs: number): Promise<{ ok: boolean | 'undecided'; observed: string; atMs: number }> {
+    const v = await this.reachSeen(actor, state, within, fromMs);
+    if (v.ok) return v;
+    // Not seen in a sample: the state machine may say it was passed between two of them.
+    const implied = this.implied(actor, state, fromMs, fromMs + within);
+    if (implied) return { ok: implied.how === 'certain' ? true : 'undecided', observed: implied.text, atMs: Number.NaN };
+    return v;
+  }
+
+  private reachSeen(actor: ActorRef, state: TcpState, within: number, fromMs: number): Promise<{ ok: boolean; observed: string; atMs: number }> {
     let atMs = Number.NaN;
     const deadline = fromMs + within;
     return this.untilSample(
@@ -137,7 +189,8 @@ export class Expectations {
     return this.untilSample(
       end,
       (s) => {
-        if (!s) return undefined;
+        // A sample begun before the hold began may show the state before it: it says nothing of the hold.
+        if (!s || s.startedMs < fromMs) return undefined;
         if (this.currentState(actor) !== state) {
           return { ok: false, observed: describeSpans(spansBetween(this.env.timeline, actor, fromMs)) };
         }
@@ -146,6 +199,20 @@ export class Expectations {
       },
       () => describeSpans(spansBetween(this.env.timeline, actor, fromMs)),
     );
+  }
+
+  /**
+   * The observed states with their gaps, led by ESTABLISHED where Node said the socket connected
+   * (its `connect` event, or its accept) before a polling observer first saw it, in a later state.
+   */
+  private withNodesWord(actor: ActorRef, seen: TcpState[]): ObservedStep[] {
+    const steps = withGaps(seen);
+    const first = this.env.timeline.historiesOf(actor).flatMap((h) => h.states).sort((a, b) => a.atMs - b.atMs)[0];
+    if (!first || first.state !== seen[0] || first.state === 'ESTABLISHED' || !canFollow('ESTABLISHED', first.state)) return steps;
+    const connected = this.connectedAt(actor);
+    if (connected === undefined || connected > first.atMs) return steps;
+    const lead = withGaps(['ESTABLISHED', first.state]).slice(0, -1);
+    return [{ state: 'ESTABLISHED', how: 'certain' }, ...lead.slice(1), ...steps];
   }
 
   /** The expectations object a lab script gets for one of its sockets or listeners. */
@@ -167,7 +234,8 @@ export class Expectations {
           then: (ok, fail) => run().then(ok, fail),
           andStay(forMs: number): PromiseLike<void> {
             result = self.reach(actor, state, within, fromMs).then(async (v) => {
-              if (!v.ok) return self.settle(`${who()} to reach ${state} within ${within} ms and stay ${forMs} ms`, where, false, v.observed);
+              // Reached only between two samples: it did not stay, whatever the observer.
+              if (v.ok !== true || Number.isNaN(v.atMs)) return self.settle(`${who()} to reach ${state} within ${within} ms and stay ${forMs} ms`, where, false, v.observed);
               const held = await self.stay(actor, state, v.atMs, forMs);
               self.settle(`${who()} to reach ${state} within ${within} ms and stay ${forMs} ms`, where, held.ok, held.observed);
             });
@@ -186,26 +254,37 @@ export class Expectations {
       async toFollowPath(path: PathStep[], options: WithinOptions & { since?: 'now' | 'start' } = {}): Promise<void> {
         const where = callSite();
         // "Now" is the latest step: end() may move the socket on before this line runs.
-        const fromMs = options.since === 'start' ? 0 : Math.min(self.env.now(), self.env.lastStepMs());
+        const callMs = self.env.now();
+        // The trace's clock is mapped onto the lab's to a few µs: a transition the step made may
+        // be stamped just before it, so the state current 0.05 ms before the step counts.
+        const fromMs = options.since === 'start' ? 0 : Math.min(callMs, self.env.lastStepMs()) - (self.env.exact ? 0.05 : 0);
         const within = options.within ?? DEFAULT_WITHIN;
         // With the kernel's own transitions nothing is too brief to see: every step is required.
         const steps = self.env.exact ? path.map((p) => p.replace(/\?$/, '') as PathStep) : path;
         const text = `${who()} to follow ${steps.join(' -> ')} within ${within} ms`;
         const observedPath = () => spansBetween(self.env.timeline, actor, fromMs).map((s) => s.state);
+        const matched = (certainOnly: boolean): { ok: true | 'undecided'; observed: string } | undefined => {
+          const seen = observedPath();
+          const plain = matchPath(steps, seen);
+          const m = plain ? { ...plain, certain: true, inferred: [] as TcpState[] } : self.env.exact ? undefined : matchWithGaps(steps, self.withNodesWord(actor, seen));
+          if (!m || (certainOnly && !m.certain)) return undefined;
+          const missing = m.skipped.length > 0 ? `; ${m.skipped.join(', ')} not observed (resolution ${ms(self.env.resolutionMs())} ms)` : '';
+          const inferred = m.inferred.length > 0 ? `; ${m.inferred.join(', ')} ${m.certain ? 'implied' : 'only possible'} (by Node's events or the states around) (${seen.join(' -> ')} observed)` : '';
+          return { ok: m.certain ? true : 'undecided', observed: `${m.seen.join(' -> ')}${missing}${inferred}` };
+        };
         const v = await self.untilSample(
-          fromMs + within,
+          callMs + within,
           () => {
-            const m = matchPath(steps, observedPath());
-            if (!m) return undefined;
-            const missing = m.skipped.length > 0 ? `; ${m.skipped.join(', ')} not observed (resolution ${ms(self.env.resolutionMs())} ms)` : '';
-            return { ok: true, observed: `${m.seen.join(' -> ')}${missing}` };
+            const m = matched(true);
+            return m ? { ok: true, observed: m.observed } : undefined;
           },
           () => {
             const seen = observedPath();
             return seen.length > 0 ? seen.join(' -> ') : 'no row of this socket in the table';
           },
         );
-        self.settle(text, where, v.ok, v.observed);
+        const unsure = v.ok ? undefined : matched(false);
+        self.settle(text, where, unsure ? unsure.ok : v.ok, unsure ? unsure.observed : v.observed);
       },
 
       never(state: TcpState): void {
@@ -213,8 +292,12 @@ export class Expectations {
         const fromMs = self.env.now();
         self.deferred.push(() => {
           const hit = spansBetween(self.env.timeline, actor, fromMs).filter((s) => s.state === state);
-          self.settle(`${who()} never to reach ${state}`, where, hit.length === 0,
-            hit.length === 0 ? `never ${state} (${self.env.timeline.sampleTimes.length} samples)` : describeSpans(hit));
+          const text = `${who()} never to reach ${state}`;
+          if (hit.length > 0) return self.settle(text, where, false, describeSpans(hit));
+          // Not seen; but a polling observer's gap may hide it (certainly, or possibly).
+          const implied = self.implied(actor, state, fromMs);
+          if (implied) return self.settle(text, where, implied.how === 'certain' ? false : 'undecided', implied.text);
+          self.settle(text, where, true, `never ${state} (${self.env.timeline.sampleTimes.length} samples)`);
         });
       },
 
@@ -299,12 +382,16 @@ export class Expectations {
   }
 
   /** Expectations on one kernel counter, as a delta since the lab began. */
-  counter(name: string): CounterExpectations {
+  counter(name: string, options: { since?: 'start' | 'now' } = {}): CounterExpectations {
     const self = this;
+    const since = options.since ?? 'start';
+    if (since !== 'start' && since !== 'now') throw new TypeError(`Expected the \`since\` option to be 'start' or 'now', got \`${String(since)}\``);
+    const base = since === 'now' ? self.env.countersNow() : self.env.countersAtStart;
+    const sinceText = since === 'now' ? 'since the expectation was made' : 'since the lab began';
     const delta = async () => {
       const now = await self.env.counters();
       if (!(name in now)) throw new TypeError(`unknown counter \`${name}\`; names look like Tcp.OutRsts or TcpExt.TCPSynRetrans (see /proc/net/snmp and /proc/net/netstat)`);
-      return now[name]! - (self.env.countersAtStart[name] ?? 0);
+      return now[name]! - (base[name] ?? 0);
     };
     return {
       async toRise(options: WithinOptions & { atLeast?: number } = {}): Promise<void> {
@@ -317,12 +404,12 @@ export class Expectations {
           await new Promise((r) => setTimeout(r, 10));
           d = await delta();
         }
-        self.settle(`counter ${name} to rise by at least ${atLeast} within ${within} ms`, where, d >= atLeast, `${d >= 0 ? '+' : ''}${d} since the lab began`);
+        self.settle(`counter ${name} to rise by at least ${atLeast} within ${within} ms`, where, d >= atLeast, `${d >= 0 ? '+' : ''}${d} ${sinceText}`);
       },
       async toStayFlat(): Promise<void> {
         const where = callSite();
         const d = await delta();
-        self.settle(`counter ${name} not to move`, where, d === 0, `${d >= 0 ? '+' : ''}${d} since the lab began`);
+        self.settle(`counter ${name} not to move`, where, d === 0, `${d >= 0 ? '+' : ''}${d} ${sinceText}`);
       },
     };
   }

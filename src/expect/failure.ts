@@ -3,7 +3,8 @@
 
 import type { Where } from '../actors/where.js';
 
-export type FailureKind = 'expectation' | 'runtime' | 'timeout' | 'observer';
+/** `undecided`: the observer cannot tell (a state shorter than its period), so no verdict is guessed. */
+export type FailureKind = 'expectation' | 'undecided' | 'runtime' | 'timeout' | 'observer';
 
 /** A lab failed: where, what kind, and the message line that says expected and observed. */
 export class LabFailure extends Error {

@@ -7,4 +7,6 @@ export interface ExpectationRecord {
   where: Where;
   ok: boolean;
   observed: string;
+  /** The observer could not tell (a state shorter than its period): not a pass, and not a guess. */
+  undecided?: true;
 }

@@ -76,9 +76,9 @@ export type KernelTimerKind = 'retransmit' | 'keepalive' | 'timewait' | 'persist
 
 /** Expectations on the kernel's TCP counters of the lab's namespace (/proc/net/snmp, netstat). */
 export interface CounterExpectations {
-  /** The counter rose since the lab began, by at least `atLeast` (default 1) within the deadline. */
+  /** The counter rose (since the lab began, or since `expectCounter`), by at least `atLeast` (default 1) within the deadline. */
   toRise(options?: WithinOptions & { atLeast?: number }): PromiseLike<void>;
-  /** The counter did not move since the lab began (checked now). */
+  /** The counter did not move (since the lab began, or since `expectCounter`), checked now. */
   toStayFlat(): PromiseLike<void>;
 }
 
@@ -204,8 +204,11 @@ export interface LabContext {
   /** A port on the lab's loopback where nothing listens. */
   unusedPort(): Promise<number>;
   expect(socket: LabSocket | LabListener | LabRequest): SocketExpectations;
-  /** Expectations on a kernel TCP counter, e.g. `Tcp.OutRsts`, `TcpExt.TCPSynRetrans`. */
-  expectCounter(name: string): CounterExpectations;
+  /**
+   * Expectations on a kernel TCP counter, e.g. `Tcp.OutRsts`, `TcpExt.TCPSynRetrans`, as a change
+   * since the lab began, or with `since: 'now'` since this call (read before it returns).
+   */
+  expectCounter(name: string, options?: { since?: 'start' | 'now' }): CounterExpectations;
   /** Where the lab runs: a private network namespace, or the host's loopback. */
   readonly network: 'netns' | 'host';
   /**
@@ -232,6 +235,11 @@ export interface LabContext {
   check(ok: boolean, text: string, observed: string): void;
   /** The states observed so far for a socket, in order, with first and last sample times (ms). */
   statesOf(socket: LabSocket | LabListener | LabRequest): { state: TcpState; atMs: number; untilMs: number }[];
+  /**
+   * Checks now, on a sample taken after this call, the expectations deferred to the lab's end
+   * (`never`, `absentAtEnd`, `neverInTable`) made so far; throws the first failure. For labs in phases.
+   */
+  checkDeferred(): Promise<void>;
   /** Adds a line to the lab's timeline (shown in reports). */
   note(text: string): void;
   /** Ends the lab as skipped, with a one-line reason. */

@@ -36,6 +36,8 @@ export interface LiveSocket {
   local: Endpoint;
   remote: Endpoint;
   states: LiveSpan[];
+  /** There when the observation began: its earlier states (and its peer's) are unknown. */
+  seeded?: true;
 }
 
 /** `server 127.0.0.1:8080<-127.0.0.1:40000` */
@@ -175,6 +177,8 @@ export class Observation {
   private seed(row: SocketRow): void {
     if (this.live.has(rowKey(row.local, row.remote))) return;
     this.enter(row.local, row.remote, undefined, row.state, this.now());
+    const s = this.live.get(rowKey(row.local, row.remote));
+    if (s) s.seeded = true;
     this.notify();
   }
 

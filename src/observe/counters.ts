@@ -1,6 +1,7 @@
 // The kernel's TCP counters of this network namespace: /proc/net/snmp (`Tcp.*`) and
 // /proc/net/netstat (`TcpExt.*`), the numbers `nstat` and `netstat -s` print.
 
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /** Counters by `Group.Name`, e.g. `Tcp.OutRsts`, `TcpExt.TCPSynRetrans`. */
@@ -24,4 +25,9 @@ export function parseCounterPairs(text: string): Counters {
 export async function readCounters(): Promise<Counters> {
   const [snmp, netstat] = await Promise.all([readFile('/proc/net/snmp', 'utf8'), readFile('/proc/net/netstat', 'utf8')]);
   return { ...parseCounterPairs(snmp), ...parseCounterPairs(netstat) };
+}
+
+/** The same, read at once: a baseline taken before the next step of a script can run. */
+export function readCountersNow(): Counters {
+  return { ...parseCounterPairs(readFileSync('/proc/net/snmp', 'utf8')), ...parseCounterPairs(readFileSync('/proc/net/netstat', 'utf8')) };
 }

@@ -10,7 +10,7 @@ import { LabFailure, LabSkip, ms } from '../expect/failure.js';
 import type { Family, LabContext, LabDefinition } from '../lab/define.js';
 import { createObserver } from '../observe/create.js';
 import { createTraceObserver, monotonicMs } from '../observe/trace.js';
-import { readCounters } from '../observe/counters.js';
+import { readCounters, readCountersNow } from '../observe/counters.js';
 import type { ObserverName } from '../observe/observer.js';
 import { formatEndpoint } from '../observe/row.js';
 import { Sampler } from '../observe/sampler.js';
@@ -47,8 +47,12 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
   // One read before the clock starts: the first one pays for the thread pool and the JIT.
   const warm = options.observer === 'trace' ? 'proc' : options.observer;
   await createObserver(warm, options.periodMs).sample(new Set([1])).catch(() => undefined);
+  // The trace's clock (CLOCK_MONOTONIC) on the lab's: read between two reads of the lab's clock,
+  // once warmed up, so that a transition made by a step is never placed before that step.
+  monotonicMs();
   const t0 = performance.now();
-  const monoAtT0 = monotonicMs();
+  const mono = monotonicMs();
+  const monoAtT0 = mono - (performance.now() - t0) / 2;
   const now = () => performance.now() - t0;
   const timeline = new Timeline();
   const stage = new Stage(options.family, {
@@ -76,6 +80,7 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     },
     observerFailure: () => sampler.failure,
     counters: readCounters,
+    countersNow: readCountersNow,
     countersAtStart,
     ...(options.progress ? { progress: options.progress } : {}),
   });
@@ -88,9 +93,13 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     dial: (target, o) => stage.dial(target, o),
     unusedPort: () => stage.unusedPort(),
     expect: (target) => expectations.for(target),
-    expectCounter: (name) => expectations.counter(name),
+    expectCounter: (name, o) => expectations.counter(name, o),
     check: (ok, text, observed) => expectations.check(ok, text, observed),
     statesOf: (target) => expectations.statesOf(target),
+    checkDeferred: async () => {
+      await sampler.next();
+      expectations.finish();
+    },
     network: options.network,
     drop: (rule, o) => {
       if (options.network !== 'netns') throw new LabSkip('drops packets, which tcplab only does inside its own network namespace');

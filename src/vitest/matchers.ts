@@ -3,13 +3,16 @@
 
 import { callSite } from '../actors/where.js';
 import type { PathStep } from '../lab/define.js';
-import { describeSockets, socketInState, spanLength, socketOnPath, socketsNowIn, waitFor } from '../live/conditions.js';
-import { Observation, socketLabel } from '../live/observation.js';
+import { describeImplied, describeSockets, impliedVisit, occupants, snapshot, socketInState, spanLength, socketOnPath, unseenPeer, waitFor } from '../live/conditions.js';
+import { Observation, socketLabel, type LiveSocket } from '../live/observation.js';
 import { TCP_STATES, type TcpState } from '../states.js';
 
 /** Options of toHaveSocketIn. */
 export interface SocketInOptions {
-  /** The socket must enter the state within this many ms of the assertion (default 1000; 0 with `not` and `after`). */
+  /**
+   * The socket must enter the state within this many ms of the assertion (default 1000). With
+   * `not` and `after`: the window in which a socket entering the state counts (default `after`).
+   */
   within?: number;
   /** ...and stay in it at least this long. With `not`: no socket may stay this long (a leak). */
   after?: number;
@@ -53,6 +56,19 @@ function result(where: string, pass: boolean, expected: string, observed: string
   return { pass, message: () => `${where}: expected ${expected}; observed ${observed} (${obs.observerText})` };
 }
 
+/** A verdict this observer cannot take (a state shorter than its period): the assertion fails, with or without `not`. */
+function undecided(where: string, isNot: boolean, expected: string, observed: string, obs: Observation): MatcherResult {
+  return {
+    pass: isNot,
+    message: () => `${where}: cannot decide: expected ${expected}; observed ${observed} (${obs.observerText}): a poll does not see what lasts less than its period; observe as root (trace) to see every transition`,
+  };
+}
+
+/** `the other end of client 127.0.0.1:40000->127.0.0.1:8080 was never seen` */
+function unseenText(s: Readonly<LiveSocket>): string {
+  return `${socketLabel(s)}, whose other end was never in the table when polled`;
+}
+
 /** `expect(obs).toHaveSocketIn('CLOSE_WAIT', { within, after })`, and its `.not`. */
 async function toHaveSocketIn(this: { isNot: boolean }, received: unknown, rawState: unknown, options: SocketInOptions = {}): Promise<MatcherResult> {
   const where = callSite();
@@ -60,36 +76,55 @@ async function toHaveSocketIn(this: { isNot: boolean }, received: unknown, rawSt
   const obs = await observationOf(received, 'toHaveSocketIn');
   const after = nonNegative('after', options.after, 0);
   const callMs = obs.now();
+  const exact = obs.observer === 'trace';
   if (!this.isNot) {
     const within = nonNegative('within', options.within, DEFAULT_WITHIN_MS);
-    const found = await waitFor(obs, () => socketInState(obs.records(), state, after, obs.now(), callMs + within), callMs + within + after);
     const stay = after > 0 ? ` and stay there ${after} ms` : '';
     const expected = `a socket of ${obs.target} to be in ${state} within ${within} ms${stay}`;
-    return found
-      ? result(where, true, `no socket of ${obs.target} in ${state}${stay}`, `${socketLabel(found.socket)} in ${state} from ${found.span.atMs.toFixed(1)} ms`, obs)
-      : result(where, false, expected, describeSockets(obs.records(), obs.now()), obs);
+    const found = await waitFor(obs, () => socketInState(obs.records(), state, after, obs.now(), callMs + within), callMs + within + after);
+    if (found) return result(where, true, `no socket of ${obs.target} in ${state}${stay}`, `${socketLabel(found.socket)} in ${state} from ${found.span.atMs.toFixed(1)} ms`, obs);
+    // Unseen between two polls: certain from the state machine (but then shorter than a period), or only possible.
+    const implied = exact ? undefined : impliedVisit(obs.records(), state, callMs + within);
+    if (implied?.how === 'certain' && after === 0) return result(where, true, `no socket of ${obs.target} in ${state}`, describeImplied(implied, state), obs);
+    if (implied?.how === 'possible' && after === 0) return undecided(where, this.isNot, expected, describeImplied(implied, state), obs);
+    const unseen = exact || after > 2 * obs.periodMs ? undefined : unseenPeer(obs.records());
+    if (unseen) return undecided(where, this.isNot, expected, unseenText(unseen), obs);
+    return result(where, false, expected, describeSockets(obs.records(), obs.now()), obs);
   }
+  // The sockets that count: in the state when the assertion is made (the observation brought up
+  // to date first), or entering it during the window that follows.
+  await obs.flush();
+  const at = snapshot(obs.records());
   if (after > 0) {
-    // A leak: some socket stays `after` ms. Wait until every socket now in the state has left, or one has stayed that long.
-    const within = nonNegative('within', options.within, 0);
+    // A leak: one of them stays `after` ms. The window (default `after`) covers a transition the
+    // kernel makes just after the call (a FIN still in flight); each socket is followed until it
+    // leaves or has stayed `after` ms.
+    const window = nonNegative('within', options.within, after);
     const verdict = await waitFor(obs, () => {
-      const sockets = obs.records();
-      const stayed = socketInState(sockets, state, after, obs.now());
+      const now = obs.now();
+      const held = occupants(obs.records(), state, at, callMs + window);
+      const stayed = held.find((o) => spanLength(o.span, now) >= after);
       if (stayed) return { stayed };
-      return obs.now() >= callMs + within && socketsNowIn(sockets, state).length === 0 ? { stayed: undefined } : undefined;
-    }, callMs + within + after);
-    const stayed = verdict?.stayed ?? socketInState(obs.records(), state, after, obs.now());
+      return now >= callMs + window && held.every((o) => o.span.untilMs !== undefined) ? { stayed: undefined } : undefined;
+    }, callMs + window + after);
+    const held = occupants(obs.records(), state, at, callMs + window);
+    const stayed = verdict?.stayed ?? held.find((o) => spanLength(o.span, obs.now()) >= after);
     const expected = `no socket of ${obs.target} to stay in ${state} for ${after} ms`;
-    return stayed
-      ? result(where, true, expected, `${describeSockets([stayed.socket], obs.now())}: ${spanLength(stayed.span, obs.now()).toFixed(1)} ms in ${state}`, obs)
-      : result(where, false, `a socket of ${obs.target} to stay in ${state} for ${after} ms`, describeSockets(obs.records(), obs.now()), obs);
+    if (stayed) return result(where, true, expected, `${describeSockets([stayed.socket], obs.now())}: ${spanLength(stayed.span, obs.now()).toFixed(1)} ms in ${state}`, obs);
+    const left = held.length === 0 ? `no socket in ${state} from ${callMs.toFixed(1)} to ${(callMs + window).toFixed(1)} ms` : `${held.length} socket(s) in ${state}, each left within ${after} ms: ${describeSockets(held.map((o) => o.socket), obs.now())}`;
+    return result(where, false, `a socket of ${obs.target} to stay in ${state} for ${after} ms`, left, obs);
   }
-  // Never in the state during the window: the whole window is watched.
+  // Never in the state during the window: in it at the call, or entering it before the window ends.
   const within = nonNegative('within', options.within, DEFAULT_WITHIN_MS);
-  const seen = await waitFor(obs, () => socketInState(obs.records(), state, 0, obs.now()), callMs + within);
-  return seen
-    ? result(where, true, `no socket of ${obs.target} in ${state} within ${within} ms`, `${socketLabel(seen.socket)} in ${state} from ${seen.span.atMs.toFixed(1)} ms`, obs)
-    : result(where, false, `a socket of ${obs.target} in ${state} within ${within} ms`, describeSockets(obs.records(), obs.now()), obs);
+  const seen = await waitFor(obs, () => occupants(obs.records(), state, at, callMs + within)[0], callMs + within);
+  const expected = `no socket of ${obs.target} in ${state} within ${within} ms`;
+  if (seen) return result(where, true, expected, `${socketLabel(seen.socket)} in ${state} from ${seen.span.atMs.toFixed(1)} ms`, obs);
+  const implied = exact ? undefined : impliedVisit(obs.records(), state, callMs + within, at);
+  if (implied?.how === 'certain') return result(where, true, expected, describeImplied(implied, state), obs);
+  if (implied?.how === 'possible') return undecided(where, this.isNot, expected, describeImplied(implied, state), obs);
+  const unseen = exact ? undefined : unseenPeer(obs.records(), callMs - obs.periodMs);
+  if (unseen) return undecided(where, this.isNot, expected, unseenText(unseen), obs);
+  return result(where, false, `a socket of ${obs.target} in ${state} within ${within} ms`, describeSockets(obs.records(), obs.now()), obs);
 }
 
 /** `expect(obs).toFollowPath(['ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED'], { within })`: some socket's states, in a row. */
@@ -99,10 +134,23 @@ async function toFollowPath(this: { isNot: boolean }, received: unknown, path: P
   for (const step of path) checkState(String(step).replace(/\?$/, ''), 'toFollowPath');
   const obs = await observationOf(received, 'toFollowPath');
   const within = nonNegative('within', options.within, DEFAULT_WITHIN_MS);
-  const found = await waitFor(obs, () => (this.isNot ? undefined : socketOnPath(obs.records(), path)), obs.now() + within) ?? socketOnPath(obs.records(), path);
+  const exact = obs.observer === 'trace';
+  // With the kernel's own transitions nothing is too brief to see: every step is required.
+  const steps = exact ? path.map((p) => p.replace(/\?$/, '') as PathStep) : path;
+  const certain = () => {
+    const m = socketOnPath(obs.records(), steps, exact);
+    return m?.match.certain ? m : undefined;
+  };
+  const found = await waitFor(obs, () => (this.isNot ? undefined : certain()), obs.now() + within) ?? socketOnPath(obs.records(), steps, exact);
   const text = path.join(' -> ');
+  if (found && !found.match.certain) {
+    return undecided(where, this.isNot, `a socket of ${obs.target} to follow ${text}`, `${describeSockets([found.socket], obs.now())}: ${found.match.inferred.join(', ')} only possible`, obs);
+  }
+  const unseen = found || exact ? undefined : unseenPeer(obs.records());
+  if (unseen) return undecided(where, this.isNot, `a socket of ${obs.target} to follow ${text}`, unseenText(unseen), obs);
+  const inferred = found && found.match.inferred.length > 0 ? ` (${found.match.inferred.join(', ')} between two samples, implied by the states around)` : '';
   return found
-    ? result(where, true, `no socket of ${obs.target} to follow ${text} within ${within} ms`, describeSockets([found], obs.now()), obs)
+    ? result(where, true, `no socket of ${obs.target} to follow ${text} within ${within} ms`, describeSockets([found.socket], obs.now()) + inferred, obs)
     : result(where, false, `a socket of ${obs.target} to follow ${text} within ${within} ms`, describeSockets(obs.records(), obs.now()), obs);
 }
 
