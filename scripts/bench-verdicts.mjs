@@ -3,7 +3,8 @@
 // a scenario where it must pass and one where it must fail, N trials each, with a random 0-5 ms
 // delay between the action and the assertion, with every observer this machine offers, as root and
 // as nobody, on an idle machine and with both cores kept busy by a CPU hog. Prints the table of
-// cells (trials, wrong verdicts, undecided) as markdown, and exits 1 if any verdict was wrong.
+// cells as markdown (wrong verdicts / trials, idle · busy, per observer and user; undecided where
+// the observer said it cannot decide), and exits 1 if any verdict was wrong.
 // `npx zx scripts/bench-verdicts.mjs [--matcher-trials=200] [--lab-trials=50] [--load=idle,busy]
 //  [--users=root,nobody] [--json]` after `npm run build`.
 
@@ -150,16 +151,17 @@ const undecided = ran.reduce((n, r) => n + r.undecided, 0);
 if (asJson) {
   process.stdout.write(JSON.stringify({ matcherTrials, labTrials, loads, users, trials, wrong, undecided, cells: rows }, null, 2) + '\n');
 } else {
-  // One row per form and scenario; one column per observer, user and load: `wrong/trials`, `+Nu` undecided.
-  const columns = [...new Set(ran.map((r) => `${r.observer} ${r.user} ${r.load}`))];
+  // One row per form and scenario; one column per observer and user, each `wrong/trials` on the
+  // idle machine, then under load; `(N undecided)` where the observer said it could not decide.
+  const columns = [...new Set(ran.map((r) => `${r.observer} ${r.user}`))];
   const lines = [`| kind | form | must | ${columns.join(' | ')} |`, `|---|---|---|${columns.map(() => '---').join('|')}|`];
   const keys = [...new Set(ran.map((r) => `${r.kind}\t${r.form}\t${r.scenario}`))];
   for (const key of keys) {
     const [kind, form, scenario] = key.split('\t');
-    const cells = columns.map((col) => {
-      const r = ran.find((x) => `${x.kind}\t${x.form}\t${x.scenario}` === key && `${x.observer} ${x.user} ${x.load}` === col);
-      return r ? `${r.wrong}/${r.trials}${r.undecided ? ` (${r.undecided} undecided)` : ''}` : '';
-    });
+    const cells = columns.map((col) => loads.map((load) => {
+      const r = ran.find((x) => `${x.kind}\t${x.form}\t${x.scenario}` === key && `${x.observer} ${x.user}` === col && x.load === load);
+      return r ? `${r.wrong}/${r.trials}${r.undecided ? ` (${r.undecided} undecided)` : ''}` : '-';
+    }).join(' · '));
     lines.push(`| ${kind} | \`${form}\` | ${scenario} | ${cells.join(' | ')} |`);
   }
   process.stdout.write(lines.join('\n') + '\n\n');

@@ -131,6 +131,10 @@ const trials = Number(process.env.TCPLAB_VERDICT_TRIALS ?? '5');
 export default lab('verdict-trials', {
   explain: 'Runs expectations many times where each must pass, or must fail, and notes every verdict.',
   timeoutMs: 60 * 60_000,
+  // A trial leaves a TIME_WAIT socket for 60 s: room for a thousand of them (the default, half
+  // the hash's buckets, would close the later ones at once, and the windows wait for TIME_WAIT).
+  ehashBuckets: 8192,
+  sysctls: { 'net.ipv4.tcp_max_tw_buckets': 100_000 },
 }, async (ctx) => {
   for (const [formName, scenario] of cells) {
     const form = FORMS[formName];
