@@ -2,6 +2,7 @@
 // `ss -tan | awk '{++S[$1]}'` gives, read from /proc in-process; `--watch` prints the change
 // since the previous refresh until Ctrl-C (or `--count` refreshes).
 
+import { onStdoutClosed } from '../runner/closed-stdout.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { countSockets, rankStates, totalOf, type CountOptions, type StateCounts } from '../inventory/census.js';
@@ -78,10 +79,9 @@ function write(text: string): void {
 async function watch(options: CountOptions, everyMs: number, limit: number | undefined, json: boolean): Promise<number> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
-  const onPipe = (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' ? stop.abort() : undefined);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  process.stdout.on('error', onPipe);
+  const forget = onStdoutClosed(onSignal);
   let previous: StateCounts | undefined;
   const started = Date.now();
   try {
@@ -103,7 +103,7 @@ async function watch(options: CountOptions, everyMs: number, limit: number | und
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    process.stdout.off('error', onPipe);
+    forget();
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 // code rather than exiting, so output is flushed.
 
 import { parseCommand, UsageError, type Command } from './args.js';
+import { CLOSED_PIPE_EXIT, stdoutClosed, watchStdout } from '../runner/closed-stdout.js';
 import { USAGE } from './usage.js';
 import { VERSION } from './version.js';
 
@@ -46,12 +47,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+watchStdout();
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    process.exitCode = stdoutClosed() ? CLOSED_PIPE_EXIT : code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError || (err instanceof Error && err.name === 'LabLoadError')) {
+    if (stdoutClosed()) {
+      process.exitCode = CLOSED_PIPE_EXIT;
+    } else if (err instanceof UsageError || (err instanceof Error && err.name === 'LabLoadError')) {
       process.stderr.write(`tcplab: ${err.message}\n`);
       process.exitCode = 2;
     } else {

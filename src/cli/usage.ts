@@ -37,5 +37,5 @@ Options of run
   -h, --help             this text
   -v, --version          the version
 
-Exit status: 0 every lab passed, 1 a lab failed, 2 bad input, 130 interrupted.
+Exit status: 0 every lab passed, 1 a lab failed, 2 bad input, 130 interrupted, 141 stdout closed.
 `;

@@ -2,6 +2,7 @@
 // in tcpstates' column order, until Ctrl-C or --duration; then a per-state summary.
 // Exit status: 0 when a transition was seen, 1 when none was, 2 for bad input.
 
+import { onStdoutClosed } from '../runner/closed-stdout.js';
 import { spawn } from 'node:child_process';
 import { mountedTracefs, traceUnavailable } from '../observe/tracefs.js';
 import { header, line, summary, type WatchFormat } from '../watch/format.js';
@@ -46,7 +47,10 @@ function inMountNamespace(argv: string[]): Promise<number> {
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
+    // The reader of stdout went away: the child gets EPIPE too; make sure it stops.
+    const forget = onStdoutClosed(() => child.kill('SIGTERM'));
     child.on('close', (code) => {
+      forget();
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
       resolve(code ?? 1);
@@ -90,6 +94,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
     const end = () => resolve();
     process.on('SIGINT', end);
     process.on('SIGTERM', end);
+    onStdoutClosed(end);
     if (opts.duration !== undefined) setTimeout(end, opts.duration * 1000).unref();
     // Fed to observe(): the end of stdin means the observing process is gone.
     if (feed) process.stdin.on('end', end).resume();

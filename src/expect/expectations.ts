@@ -8,7 +8,7 @@ import { ActorSocket } from '../actors/socket.js';
 import { callSite, type Where } from '../actors/where.js';
 import type { CounterExpectations, KernelTimerKind, LabListener, LabRequest, LabSocket, PathStep, Reaching, SocketExpectations, WithinOptions } from '../lab/define.js';
 import type { Counters } from '../observe/counters.js';
-import type { TcpState } from '../states.js';
+import { TCP_STATES, type TcpState } from '../states.js';
 import type { Sample, Timeline } from '../timeline/timeline.js';
 import { LabFailure, ms } from './failure.js';
 import { describeSpans, spansBetween } from './observed.js';
@@ -223,6 +223,7 @@ export class Expectations {
     return {
       toReach(state: TcpState, options: WithinOptions = {}): Reaching {
         const where = callSite();
+        checkState(state, where);
         const fromMs = self.env.now();
         const within = options.within ?? DEFAULT_WITHIN;
         let result: Promise<void> | undefined;
@@ -246,6 +247,7 @@ export class Expectations {
 
       async toStay(state: TcpState, forMs: number): Promise<void> {
         const where = callSite();
+        checkState(state, where);
         const fromMs = self.env.now();
         const v = await self.stay(actor, state, fromMs, forMs);
         self.settle(`${who()} to stay in ${state} for ${forMs} ms`, where, v.ok, v.observed);
@@ -253,6 +255,8 @@ export class Expectations {
 
       async toFollowPath(path: PathStep[], options: WithinOptions & { since?: 'now' | 'start' } = {}): Promise<void> {
         const where = callSite();
+        if (!Array.isArray(path) || path.length === 0) throw new LabFailure(where, 'usage', 'toFollowPath expects a non-empty array of states, e.g. [\'ESTABLISHED\', \'FIN_WAIT1?\', \'FIN_WAIT2\']');
+        for (const step of path) checkState(step, where);
         // "Now" is the latest step: end() may move the socket on before this line runs.
         const callMs = self.env.now();
         // The trace's clock is mapped onto the lab's to a few µs: a transition the step made may
@@ -268,7 +272,8 @@ export class Expectations {
           const plain = matchPath(steps, seen);
           const m = plain ? { ...plain, certain: true, inferred: [] as TcpState[] } : self.env.exact ? undefined : matchWithGaps(steps, self.withNodesWord(actor, seen));
           if (!m || (certainOnly && !m.certain)) return undefined;
-          const missing = m.skipped.length > 0 ? `; ${m.skipped.join(', ')} not observed (resolution ${ms(self.env.resolutionMs())} ms)` : '';
+          const resolution = Number.isFinite(self.env.resolutionMs()) ? ` (resolution ${ms(self.env.resolutionMs())} ms)` : '';
+          const missing = m.skipped.length > 0 ? `; ${m.skipped.join(', ')} not observed${resolution}` : '';
           const inferred = m.inferred.length > 0 ? `; ${m.inferred.join(', ')} ${m.certain ? 'implied' : 'only possible'} (by Node's events or the states around) (${seen.join(' -> ')} observed)` : '';
           return { ok: m.certain ? true : 'undecided', observed: `${m.seen.join(' -> ')}${missing}${inferred}` };
         };
@@ -289,6 +294,7 @@ export class Expectations {
 
       never(state: TcpState): void {
         const where = callSite();
+        checkState(state, where);
         const fromMs = self.env.now();
         self.deferred.push(() => {
           const hit = spansBetween(self.env.timeline, actor, fromMs).filter((s) => s.state === state);
@@ -332,6 +338,7 @@ export class Expectations {
 
       async toShowTimer(kind: KernelTimerKind, options: WithinOptions & { retries?: number } = {}): Promise<void> {
         const where = callSite();
+        if (!['retransmit', 'keepalive', 'timewait', 'persist'].includes(kind)) throw new LabFailure(where, 'usage', `unknown timer \`${String(kind)}\`; the timers are retransmit, keepalive, timewait, persist`);
         const fromMs = self.env.now();
         const within = options.within ?? DEFAULT_WITHIN;
         const retries = options.retries ?? 0;
@@ -434,6 +441,15 @@ export class Expectations {
   finish(): void {
     for (const check of this.deferred.splice(0)) check();
   }
+}
+
+/** A state name as the lab wrote it (in JavaScript nothing checks it before): a usage error at that line unless canonical. */
+function checkState(state: unknown, where: Where): TcpState {
+  const name = typeof state === 'string' ? state.replace(/\?$/, '') : state;
+  if (!(TCP_STATES as readonly unknown[]).includes(name)) {
+    throw new LabFailure(where, 'usage', `unknown TCP state \`${String(state)}\`; the states are ${TCP_STATES.join(', ')}`);
+  }
+  return name as TcpState;
 }
 
 function actorOf(target: LabSocket | LabListener | LabRequest): ActorRef {

@@ -3,8 +3,11 @@
 
 import type { Where } from '../actors/where.js';
 
-/** `undecided`: the observer cannot tell (a state shorter than its period), so no verdict is guessed. */
-export type FailureKind = 'expectation' | 'undecided' | 'runtime' | 'timeout' | 'observer';
+/**
+ * `undecided`: the observer cannot tell (a state shorter than its period), so no verdict is guessed;
+ * `usage`: the lab asked for something that does not exist (a misspelt state).
+ */
+export type FailureKind = 'expectation' | 'undecided' | 'usage' | 'runtime' | 'timeout' | 'observer';
 
 /** A lab failed: where, what kind, and the message line that says expected and observed. */
 export class LabFailure extends Error {

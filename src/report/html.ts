@@ -47,7 +47,7 @@ function mib(bytes: number): string {
 function metaLine(r: LabResult): string {
   const parts = [
     `${Math.round(r.durationMs)} ms`,
-    `observer ${r.observer}, every ${ms(r.resolutionMs)} ms (${r.samples} samples)`,
+    `observer ${r.observer}${r.resolutionMs > 0 ? `, every ${ms(r.resolutionMs)} ms` : ''} (${r.samples} samples)`,
     `family ${FAMILY_TEXT[r.family]}`,
     r.network === 'netns' ? 'private netns' : 'host loopback',
     ...(r.resources ?? []).map((p) => `${p.name} (pid ${p.pid}): CPU ${p.cpuMs + p.childrenCpuMs} ms, peak ${mib(p.peakRssBytes)}`),

@@ -84,7 +84,7 @@ export function formatSteps(r: LabResult): string[] {
 export function formatLab(r: LabResult): string {
   const out: string[] = [];
   const net = r.network === 'netns' ? 'private netns' : 'host loopback';
-  out.push(`${statusWord(r)} ${pc.bold(r.name)}  ${pc.dim(`${r.file} · ${Math.round(r.durationMs)} ms · ${r.observer} every ${num(r.resolutionMs)} ms (${r.samples} samples) · ${FAMILY_TEXT[r.family]} · ${net}`)}`);
+  out.push(`${statusWord(r)} ${pc.bold(r.name)}  ${pc.dim(`${r.file} · ${Math.round(r.durationMs)} ms · ${r.observer}${r.resolutionMs > 0 ? ` every ${num(r.resolutionMs)} ms` : ''} (${r.samples} samples) · ${FAMILY_TEXT[r.family]} · ${net}`)}`);
   out.push(`  ${r.explain}`);
   if (r.status === 'skipped') {
     out.push(pc.yellow(`  skipped: ${r.reason ?? ''}`));

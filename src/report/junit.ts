@@ -33,7 +33,7 @@ function testcase(r: LabResult): string {
     body.push(`      <skipped message="${xmlText(r.reason ?? '')}"/>`);
   }
   const out = [
-    r.explain, '', `observer ${r.observer} every ${r.resolutionMs.toFixed(1)} ms, IPv${r.family === '4' ? '4' : r.family === '6' ? '6' : '4-mapped IPv6'}, ${r.network}`,
+    r.explain, '', `observer ${r.observer}${r.resolutionMs > 0 ? ` every ${r.resolutionMs.toFixed(1)} ms` : ''}, IPv${r.family === '4' ? '4' : r.family === '6' ? '6' : '4-mapped IPv6'}, ${r.network}`,
     '', ...formatStateTable(r), '', ...formatSteps(r), '', ...r.expectations.map((x) => `${x.ok ? 'ok  ' : 'FAIL'} ${x.text} (${x.observed}) ${x.where}`),
   ];
   body.push(`      <system-out>${xmlText(out.join('\n'))}</system-out>`);

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { WaitUpdate } from '../expect/expectations.js';
 import { loadLabFile } from '../lab/load.js';
+import { onStdoutClosed, watchStdout } from './closed-stdout.js';
 import { executeLab, type ExecuteOptions } from './execute.js';
 import type { LabResult } from './result.js';
 
@@ -23,6 +24,9 @@ async function main(): Promise<void> {
   process.stdin.on('end', () => abort.abort('parent gone'));
   process.stdin.on('error', () => abort.abort('parent gone'));
   process.stdin.resume();
+  // The lab's own output goes to the user's stdout: if its reader is gone, the lab stops quietly.
+  watchStdout();
+  onStdoutClosed(() => abort.abort('the reader of stdout went away'));
   const def = await loadLabFile(options.file);
   const progress = (update: WaitUpdate) => {
     try {

@@ -66,8 +66,12 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
   const observer = trace ?? createObserver(options.observer, options.periodMs);
   if (trace) stage.onPorts = (ports) => trace.setPorts(ports);
   const sampler = new Sampler(observer, stage.ports, now, (s) => timeline.ingest(s));
-  const observerText = () =>
-    trace ? `trace, with proc every ${ms(timeline.resolutionMs())} ms` : `${observer.name}, every ${ms(timeline.resolutionMs())} ms`;
+  // What the observer achieved: its median period once it has one; never a `?`.
+  const observerText = () => {
+    const r = timeline.resolutionMs();
+    const every = Number.isFinite(r) ? `every ${ms(r)} ms` : undefined;
+    return trace ? (every ? `trace, with proc ${every}` : 'trace') : every ? `${observer.name}, ${every}` : observer.name;
+  };
   const expectations = new Expectations({
     timeline,
     now,

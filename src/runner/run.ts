@@ -1,6 +1,7 @@
 // Runs labs, each in a process of its own, so that a hung or crashed lab can be stopped and
 // nothing it opened outlives it: hard timeout, SIGINT/SIGTERM forwarding, exit-code checks.
 
+import { CLOSED_PIPE_EXIT, onStdoutClosed } from './closed-stdout.js';
 import type { WaitUpdate } from '../expect/expectations.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -61,12 +62,15 @@ export function trapInterrupts(): { signal(): NodeJS.Signals | undefined; exitCo
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The reader of stdout went away (`| head`): the same stop, as SIGPIPE would have it.
+  const forget = onStdoutClosed(() => onSignal('SIGPIPE'));
   return {
     signal: () => received,
-    exitCode: () => (received === undefined ? undefined : received === 'SIGINT' ? 130 : 143),
+    exitCode: () => (received === undefined ? undefined : received === 'SIGINT' ? 130 : received === 'SIGPIPE' ? CLOSED_PIPE_EXIT : 143),
     release: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      forget();
     },
   };
 }
