@@ -66,7 +66,9 @@ async function startScene(user?: string): Promise<Scene> {
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async () => (await lines.next()).value as string;
   expect(await next()).toBe('ready');
-  const pid = user ? Number(spawnSync('pgrep', ['-P', String(child.pid), '-x', 'node'], { encoding: 'utf8' }).stdout.trim() || child.pid) : child.pid!;
+  // As a user, runuser forks the scene (unshare execs node in place): its only child. Not by name:
+  // Node 24 names its main thread (and so the process) MainThread, Node 26 node-MainThread.
+  const pid = user ? Number(spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n')[0] || child.pid) : child.pid!;
   return {
     child,
     pid,
