@@ -167,4 +167,16 @@ async function trial(ctx: LabContext, form: Form, formName: string, scenario: Sc
   server.destroy();
   await Promise.all([client.closed(), server.closed()]);
   await listener.close();
+  // The next trial starts on a quiet namespace: no orphan of this one still sending (its counters
+  // are the namespace's), each socket gone or in TIME_WAIT, as the observer sees it.
+  await settled(ctx, [client, server]);
+}
+
+async function settled(ctx: LabContext, sockets: LabSocket[]): Promise<void> {
+  const done = (x: LabSocket) => ['CLOSED', 'TIME_WAIT', undefined].includes(ctx.statesOf(x).at(-1)?.state);
+  const deadline = Date.now() + 5000;
+  while (!sockets.every(done)) {
+    if (Date.now() > deadline) throw new Error(`trial sockets still open after 5 s: ${sockets.map((x) => `${x.name} ${ctx.statesOf(x).at(-1)?.state}`).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }

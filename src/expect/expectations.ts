@@ -207,6 +207,11 @@ export class Expectations {
    */
   private withNodesWord(actor: ActorRef, seen: TcpState[]): ObservedStep[] {
     const steps = withGaps(seen);
+    // Connected, but never sampled ESTABLISHED: it was, in the one gap where it may have been.
+    if (this.connectedAt(actor) !== undefined && !seen.includes('ESTABLISHED')) {
+      const gap = steps.filter((x) => x.state === 'ESTABLISHED' && x.how === 'possible');
+      if (gap.length === 1) gap[0]!.how = 'certain';
+    }
     const first = this.env.timeline.historiesOf(actor).flatMap((h) => h.states).sort((a, b) => a.atMs - b.atMs)[0];
     if (!first || first.state !== seen[0] || first.state === 'ESTABLISHED' || !canFollow('ESTABLISHED', first.state)) return steps;
     const connected = this.connectedAt(actor);

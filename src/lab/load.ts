@@ -50,18 +50,43 @@ function isEsm(file: string): boolean {
   return nearestPackageType(path.dirname(file)) === 'module';
 }
 
+/** Node strips TypeScript's types itself (22.18 and later, 24, 26): no loader to install. */
+const NATIVE_TYPESCRIPT = Boolean((process.features as { typescript?: string | false }).typescript);
+
+/** tsx, for Node without type stripping (20) and for syntax Node cannot strip (enums ...); an optional peer. */
+async function importWithTsx(file: string): Promise<Record<string, unknown>> {
+  let api: { esm: typeof import('tsx/esm/api'); cjs: typeof import('tsx/cjs/api') };
+  try {
+    api = { esm: await import('tsx/esm/api'), cjs: await import('tsx/cjs/api') };
+  } catch {
+    throw new LabLoadError(NATIVE_TYPESCRIPT
+      ? `${path.basename(file)} uses TypeScript that Node cannot strip (an enum, a namespace, parameter properties); write it without, or \`npm install --save-dev tsx\``
+      : `Node ${process.versions.node} cannot run TypeScript labs by itself; \`npm install --save-dev tsx\`, or use Node 22.18 or later`);
+  }
+  if (isEsm(file)) return (await api.esm.tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  return api.cjs.require(file, import.meta.url) as Record<string, unknown>;
+}
+
+async function tsxInstalled(): Promise<boolean> {
+  return import('tsx/esm/api').then(() => true, () => false);
+}
+
 async function importFile(file: string): Promise<Record<string, unknown>> {
   // Stack traces of TypeScript labs point at their source lines only with source maps on.
   process.setSourceMapsEnabled(true);
   const twin = compiledTwin(file);
   if (twin) return (await import(pathToFileURL(twin).href)) as Record<string, unknown>;
   if (/\.[mc]?ts$/.test(file)) {
-    if (isEsm(file)) {
-      const { tsImport } = await import('tsx/esm/api');
-      return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+    if (!NATIVE_TYPESCRIPT) return importWithTsx(file);
+    try {
+      // Types are replaced by blanks: the lab's line numbers stay as written.
+      return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX') return importWithTsx(file);
+      // A type imported without `import type` is still imported once stripped: tsx, where installed, drops it.
+      if (err instanceof SyntaxError && /does not provide an export named/.test(err.message) && (await tsxInstalled())) return importWithTsx(file);
+      throw err;
     }
-    const { require: tsxRequire } = await import('tsx/cjs/api');
-    return tsxRequire(file, import.meta.url) as Record<string, unknown>;
   }
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
@@ -81,7 +106,9 @@ export async function loadLabFile(file: string): Promise<LabDefinition> {
   try {
     mod = await importFile(abs);
   } catch (err) {
-    const where = err instanceof Error && /SyntaxError|TransformError/.test(err.name + err.message) ? 'does not parse' : 'failed to load';
+    if (err instanceof LabLoadError) throw err;
+    const invalid = (err as NodeJS.ErrnoException).code === 'ERR_INVALID_TYPESCRIPT_SYNTAX';
+    const where = invalid || (err instanceof Error && /SyntaxError|TransformError/.test(err.name + err.message)) ? 'does not parse' : 'failed to load';
     throw new LabLoadError(`${file} ${where}: ${firstLine(err)}; fix the file and run again`);
   }
   let candidate = mod.default;

@@ -45,7 +45,8 @@ const CHILD = new URL(import.meta.url.endsWith('.ts') ? './child.ts' : './child.
 
 function childArgv(options: ExecuteOptions): string[] {
   const loader = CHILD.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  return [...loader, '--enable-source-maps', fileURLToPath(CHILD), JSON.stringify(options)];
+  // Node 22 and 23 call their type stripping experimental, once per lab: not the user's concern.
+  return [...loader, '--enable-source-maps', '--disable-warning=ExperimentalWarning', fileURLToPath(CHILD), JSON.stringify(options)];
 }
 
 const running = new Set<ChildProcess>();
