@@ -48,15 +48,14 @@ const RANK: Record<TcpState, number> = {
   LISTEN: 0, SYN_SENT: 1, SYN_RECV: 2, ESTABLISHED: 3, FIN_WAIT1: 4, CLOSE_WAIT: 4, FIN_WAIT2: 5, LAST_ACK: 5, CLOSING: 6, TIME_WAIT: 7, CLOSED: 8,
 };
 
-/** Whether `to` can follow `from` through brief states only, by orderly transitions, not passing `avoid`. */
-function reaches(from: TcpState, to: TcpState, avoid?: TcpState): boolean {
+/** Whether `edges` lead from `from` to `to` through intermediate states that `through` admits. */
+function leads(edges: Record<TcpState, readonly TcpState[]>, from: TcpState, to: TcpState, through: (s: TcpState) => boolean): boolean {
   const seen = new Set<TcpState>([from]);
   const queue: TcpState[] = [from];
   while (queue.length > 0) {
-    const s = queue.shift()!;
-    for (const n of ORDERLY[s]) {
+    for (const n of edges[queue.shift()!]) {
       if (n === to) return true;
-      if (n === avoid || LASTING.has(n) || n === 'CLOSED' || seen.has(n)) continue;
+      if (seen.has(n) || !through(n)) continue;
       seen.add(n);
       queue.push(n);
     }
@@ -64,20 +63,14 @@ function reaches(from: TcpState, to: TcpState, avoid?: TcpState): boolean {
   return false;
 }
 
+/** Whether `to` can follow `from` through brief states only, by orderly transitions, not passing `avoid`. */
+function reaches(from: TcpState, to: TcpState, avoid?: TcpState): boolean {
+  return leads(ORDERLY, from, to, (n) => n !== avoid && n !== 'CLOSED' && !LASTING.has(n));
+}
+
 /** Whether a socket in `from` can later be in `to` (by any transitions). */
 export function canFollow(from: TcpState, to: TcpState): boolean {
-  const seen = new Set<TcpState>([from]);
-  const queue: TcpState[] = [from];
-  while (queue.length > 0) {
-    const s = queue.shift()!;
-    for (const n of ANY[s]) {
-      if (n === to) return true;
-      if (n === 'CLOSED' || seen.has(n)) continue;
-      seen.add(n);
-      queue.push(n);
-    }
-  }
-  return false;
+  return leads(ANY, from, to, (n) => n !== 'CLOSED');
 }
 
 export interface Between {
