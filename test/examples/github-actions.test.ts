@@ -18,6 +18,12 @@ describe('examples/github-actions.yml', () => {
     expect(workflow).toContain('apparmor_restrict_unprivileged_userns');
   });
 
+  it('runs on every Node version tcplab supports', () => {
+    expect(workflow).toMatch(/\n\s+node: \[20, 22, 24, 26\]\n/);
+    expect(workflow).toContain('node-version: ${{ matrix.node }}');
+    expect(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).engines.node).toBe('>=20.19');
+  });
+
   for (const argv of commands) {
     it(`parses: tcplab ${argv.join(' ')}`, () => {
       const cmd = parseCommand(argv);
