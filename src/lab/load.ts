@@ -9,6 +9,7 @@ import { isLabDefinition, type LabDefinition } from './define.js';
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LAB_SOURCES = path.join(PACKAGE_ROOT, 'lab');
 const LAB_COMPILED = path.join(PACKAGE_ROOT, 'dist', 'lab-js');
+const INSTALLED = PACKAGE_ROOT.split(path.sep).includes('node_modules');
 
 /**
  * The built-in labs are compiled with the package (`npm run build`): loading their JavaScript
@@ -18,6 +19,9 @@ function compiledTwin(file: string): string | undefined {
   if (!file.startsWith(LAB_SOURCES + path.sep) || !file.endsWith('.ts')) return undefined;
   const twin = path.join(LAB_COMPILED, path.relative(LAB_SOURCES, file)).replace(/\.ts$/, '.js');
   try {
+    // Installed, the package never changes (npm's unpacking gives its files arbitrary times);
+    // in a checkout, a source edited since the last build is loaded itself.
+    if (INSTALLED) return statSync(twin).isFile() ? twin : undefined;
     return statSync(twin).mtimeMs >= statSync(file).mtimeMs ? twin : undefined;
   } catch {
     return undefined;
