@@ -64,7 +64,7 @@ function undecided(where: string, isNot: boolean, expected: string, observed: st
   };
 }
 
-/** `the other end of client 127.0.0.1:40000->127.0.0.1:8080 was never seen` */
+/** `client 127.0.0.1:40000->127.0.0.1:8080, whose other end was never in the table when polled` */
 function unseenText(s: Readonly<LiveSocket>): string {
   return `${socketLabel(s)}, whose other end was never in the table when polled`;
 }
