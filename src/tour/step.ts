@@ -75,7 +75,7 @@ export function formatStep(r: LabResult, ctx: StepContext): string[] {
   }
   if (r.sockets.length > 0) {
     const table = formatStateTable(r).map((l) => (ctx.color ? l : stripAnsi(l)));
-    out.push(p.bold(`  ${w.kernelDid(r.observer, r.resolutionMs.toFixed(1))}`), ...table, '');
+    out.push(p.bold(`  ${w.kernelDid(r.observer, r.resolutionMs > 0 ? r.resolutionMs.toFixed(1) : undefined)}`), ...table, '');
   }
   out.push(p.bold(`  ${w.ladder}`), ...formatLadder(r, { color: ctx.color, lang: ctx.lang }), '');
   const seen = observe([r]).seenIn;

@@ -25,7 +25,8 @@ export interface Words {
   legendInferred: string;
   alsoHere: (list: string) => string;
   step: (n: number, of: number) => string;
-  kernelDid: (observer: string, resolutionMs: string) => string;
+  /** `resolutionMs` absent when the observer achieved no period to speak of (fewer than two samples). */
+  kernelDid: (observer: string, resolutionMs: string | undefined) => string;
   ladder: string;
   seenHere: string;
   tooBrief: string;
@@ -75,7 +76,7 @@ const EN: Words = {
   legendInferred: 'Segments are inferred from the steps and the states, not captured.',
   alsoHere: (list) => `Also in this lab: ${list}`,
   step: (n, of) => `Step ${n} of ${of}`,
-  kernelDid: (observer, res) => `What the kernel did (${observer}, a sample every ${res} ms):`,
+  kernelDid: (observer, res) => `What the kernel did (${observer}${res ? `, a sample every ${res} ms` : ''}):`,
   ladder: 'Ladder (time in ms):',
   seenHere: 'States seen here:',
   tooBrief: 'Not sampled here (too brief, or not watched):',
@@ -128,7 +129,7 @@ const ZH: Words = {
   legendInferred: '报文是根据步骤和状态推断出来的，不是抓包得到的。',
   alsoHere: (list) => `这个实验里还有：${list}`,
   step: (n, of) => `第 ${n} 步，共 ${of} 步`,
-  kernelDid: (observer, res) => `内核做了什么（${observer}，每 ${res} ms 采样一次）：`,
+  kernelDid: (observer, res) => `内核做了什么（${observer}${res ? `，每 ${res} ms 采样一次` : ''}）：`,
   ladder: '时序图（时间单位 ms）：',
   seenHere: '这里观察到的状态：',
   tooBrief: '这里没采样到（太短暂，或没有被观察）：',
