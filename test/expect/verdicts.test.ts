@@ -29,7 +29,7 @@ async function verdicts(observer: string, user?: string): Promise<Verdict[]> {
 }
 
 function run(observer: string, user?: string): void {
-  it(`every expectation, must pass and must fail, ${TRIALS} trials each: no wrong verdict`, async () => {
+  it(`every expectation, must pass and must fail, ${TRIALS} trials each: no wrong verdict`, { timeout: 180_000 }, async () => {
     const all = await verdicts(observer, user);
     const cells = new Set(all.map((v) => `${v.form}|${v.scenario}`));
     expect(cells.size).toBe(21);
