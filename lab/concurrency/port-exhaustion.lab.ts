@@ -76,12 +76,16 @@ export default lab('port-exhaustion', {
 
     await sysctl('net.ipv4.tcp_tw_reuse', 1);
     note('sysctl net.ipv4.tcp_tw_reuse=1');
+    const wave = Date.now();
     tally = await connections(host, 8080, PORTS);
     check(tally.connected === PORTS, `tcp_tw_reuse=1: ${PORTS} new connections to :8080 take over TIME_WAITs older than 1 s with timestamps`, text(tally));
     timeWait = (await countSides(8080)).clients.TIME_WAIT;
     check(timeWait === PORTS, `still ${PORTS} TIME_WAIT for :8080: each reuse replaced one`, `${timeWait} TIME_WAIT`);
+    // On a loaded machine the wave itself may outlast the reuse delay: its first TIME_WAITs are then old enough.
+    const waveMs = Date.now() - wave;
     tally = await connections(host, 8080, 1);
-    check(tally.EADDRNOTAVAIL === 1, 'the next one fails: the new TIME_WAITs are younger than 1 s', text(tally));
+    if (waveMs < 800) check(tally.EADDRNOTAVAIL === 1, 'the next one fails: the new TIME_WAITs are younger than 1 s', text(tally));
+    else note(`the wave took ${waveMs} ms, longer than the reuse delay: the next connect may reuse its first TIME_WAIT (${text(tally)})`);
     await sleep(REUSE_AFTER_MS);
     tally = await connections(host, 8080, 1);
     check(tally.connected === 1, 'one more second, and connect() succeeds again: about 100 connections a second', text(tally));

@@ -32,7 +32,9 @@ const CLAIMS: Record<string, (lab: LabResult) => void> = {
     expect(observed(lab, '100 TIME_WAIT hold every port')).toBe('100 TIME_WAIT');
     expect(observed(lab, 'with tcp_tw_reuse=0, still EADDRNOTAVAIL after 1 s')).toBe('1 EADDRNOTAVAIL');
     expect(observed(lab, 'tcp_tw_reuse=1: 100 new connections')).toBe('100 connected');
-    expect(observed(lab, 'the next one fails')).toBe('1 EADDRNOTAVAIL');
+    // Unless the wave of reuses itself outlasted the kernel's 1 s reuse delay (a loaded machine), which the lab notes.
+    const slowWave = lab.events.some((e) => e.kind === 'note' && e.detail?.includes('longer than the reuse delay'));
+    if (!slowWave) expect(observed(lab, 'the next one fails')).toBe('1 EADDRNOTAVAIL');
     expect(observed(lab, 'one more second, and connect() succeeds again')).toBe('1 connected');
     expect(observed(lab, 'tcp_tw_reuse=1 does not help :8081')).toBe('1 EADDRNOTAVAIL');
   },
