@@ -2,8 +2,10 @@
 // stack trace, exit status 141 as after SIGPIPE, no lab process left behind.
 
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CLI, eventually, processesMatching, ROOT } from '../helpers.js';
+import { CLI, eventually, ROOT } from '../helpers.js';
 
 interface Closed {
   code: number | null;
@@ -11,9 +13,9 @@ interface Closed {
 }
 
 /** Runs the CLI with a stdout whose reader is gone before the first write (as `| true`, or `| head` that has had enough). */
-function withClosedStdout(args: string[]): Promise<Closed> {
+function withClosedStdout(args: string[], mark: string): Promise<Closed> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', TCPLAB_TEST_MARK: mark } });
     child.stdout!.destroy();
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
@@ -22,6 +24,19 @@ function withClosedStdout(args: string[]): Promise<Closed> {
 }
 
 const STACK = /\n\s+at |Error:|EPIPE/;
+
+/** Processes started by that run (they inherit its environment), whatever else the machine runs. */
+function processesMarked(mark: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`TCPLAB_TEST_MARK=${mark}\0`)) found.push(Number(pid));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
 
 describe('a closed stdout', () => {
   for (const [what, args] of [
@@ -33,10 +48,11 @@ describe('a closed stdout', () => {
     ['watch', ['watch', '--port', '1', '--observer', 'proc']],
   ] as const) {
     it(`${what}: stops at once, quietly, exit 141`, async () => {
-      const r = await withClosedStdout([...args]);
+      const mark = randomBytes(6).toString('hex');
+      const r = await withClosedStdout([...args], mark);
       expect(r.stderr).not.toMatch(STACK);
       expect(r.code).toBe(141);
-      expect(await eventually(() => processesMatching('runner/child').length === 0, 5000)).toBe(true);
+      expect(await eventually(() => processesMarked(mark).length === 0, 5000)).toBe(true);
     });
   }
 });
