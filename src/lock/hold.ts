@@ -100,14 +100,19 @@ export class Hold {
     clearTimeout(this.expiry);
     const left = this.expiresAt - performance.now();
     this.expiry = setTimeout(() => {
-      if (this.ended) return;
-      this.markLost(new LockError('expired', this.key, this.atMaximum
-        ? `held for its maximum of ${this.renew!.maxHoldMs} ms; no longer renewed, its TTL ran out`
-        : this.claimMs !== undefined
-          ? `handed over with a TTL of ${this.claimMs} ms, which ran out before the confirmation came back`
-          : `its TTL of ${this.ttlMs} ms ran out before it was released${this.renew ? ' (renewals failed)' : ''}`));
+      if (!this.ended) this.expired();
     }, Math.max(0, left));
     this.expiry.unref();
+  }
+
+  /** Reports the TTL's end: at the maximum hold, before a handover's confirmation, or unrenewed. */
+  private expired(): void {
+    const atMaximum = this.atMaximum || (this.renew !== undefined && performance.now() >= this.acquiredAt + this.renew.maxHoldMs - this.ttlMs);
+    this.markLost(new LockError('expired', this.key, atMaximum && this.renew
+      ? `held for its maximum of ${this.renew.maxHoldMs} ms; no longer renewed, its TTL ran out`
+      : this.claimMs !== undefined
+        ? `handed over with a TTL of ${this.claimMs} ms, which ran out before the confirmation came back`
+        : `its TTL of ${this.ttlMs} ms ran out before it was released${this.renew ? ' (renewals failed)' : ''}`));
   }
 
   /** Extends a lock handed over to its TTL, in the background; a refusal is reported as a loss. */
@@ -130,7 +135,10 @@ export class Hold {
       (held) => {
         if (this.ended || this.controller.signal.aborted) return;
         if (!held) {
-          this.markLost(new LockError('lost', this.key, refused));
+          // Sent after the TTL it had was due to run out (a late watchdog on a loaded machine, or
+          // the last renewal at the maximum hold): the key expired; nobody took it.
+          if (sentAt >= this.expiresAt) this.expired();
+          else this.markLost(new LockError('lost', this.key, refused));
           return;
         }
         this.claimMs = undefined;
