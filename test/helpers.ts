@@ -1,7 +1,7 @@
 // Shared by the tests: run the built CLI as a child and read what it printed; strict mode.
 
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,19 @@ export function hasProgram(program: string): boolean {
 }
 
 /** Processes whose command line contains `needle`, other than this test's own. */
+/** Processes started by a run given `TCPLAB_TEST_MARK=mark` (they inherit its environment), whatever else the machine runs. */
+export function processesMarked(mark: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`TCPLAB_TEST_MARK=${mark}\0`)) found.push(Number(pid));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
 export function processesMatching(needle: string): string[] {
   const out = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
   return out.split('\n').filter((l) => l.includes(needle) && !l.includes('ps -eo'));

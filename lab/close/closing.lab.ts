@@ -18,11 +18,15 @@ export default lab('closing', {
   client.destroy();
   await expect(client).toReach('FIN_WAIT1', { within: 500 });
   server.end();
+  await expect(server).toSend('FIN', { within: 500 });
   await Promise.all([
     expect(client).toReach('CLOSING', { within: 500 }).andStay(100),
     expect(server).toReach('FIN_WAIT2', { within: 500 }),
   ]);
   server.resume();
+  // The client's FIN, queued behind the unsent bytes since destroy(), leaves only now: after the
+  // server's FIN, which it has already received.
+  await expect(client).toSend('FIN', { within: 3000 });
   await Promise.all([
     expect(client).toReach('TIME_WAIT', { within: 3000 }),
     expect(server).toReach('TIME_WAIT', { within: 3000 }),

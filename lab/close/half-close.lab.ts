@@ -18,12 +18,16 @@ export default lab('half-close', {
   const b = await listener.accepted({ name: 'B' });
   await expect(a).toReach('ESTABLISHED');
   a.end();
+  await expect(a).toSend('FIN', { within: 500 });
   await expect(a).toFollowPath(['ESTABLISHED', 'FIN_WAIT1?', 'FIN_WAIT2'], { within: 500 });
   await expect(b).toReach('CLOSE_WAIT', { within: 200 }).andStay(50);
   await b.write(AFTER_FIN);
+  // B's data segments travel after A's FIN: one direction is closed, the other is not.
+  await expect(b).toSend('data', { within: 500 });
   await expect(a).toReceive(AFTER_FIN, { afterEnd: true, within: 1000 });
   await expect(a).toStay('FIN_WAIT2', 20);
   b.end();
+  await expect(b).toSend('FIN', { within: 500 });
   await expect(b).toFollowPath(['CLOSE_WAIT', 'LAST_ACK?', 'CLOSED'], { within: 500 });
   await expect(a).toReach('TIME_WAIT', { within: 500 });
 });

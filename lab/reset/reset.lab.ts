@@ -15,9 +15,13 @@ export default lab('reset', {
   await expect(server).toReach('ESTABLISHED');
   await expect(client).toReach('ESTABLISHED');
   client.resetAndDestroy();
+  await expect(client).toSend('RST', { within: 200 });
   await expect(server).toError('ECONNRESET', { within: 500 });
   await expect(client).toReach('CLOSED', { within: 200 });
   await expect(server).toReach('CLOSED', { within: 200 });
+  // No FIN from either side: the RST ends the connection without the four-way close.
+  expect(client).neverSends('FIN');
+  expect(server).neverSends('FIN');
   expect(client).never('TIME_WAIT');
   expect(server).never('TIME_WAIT');
 });

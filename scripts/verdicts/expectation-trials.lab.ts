@@ -100,6 +100,25 @@ export const FORMS: Record<string, Form> = {
       return () => expect(client).toShowTimer('persist', { within: 200 });
     },
   },
+  toSend: {
+    scenarios: ['pass', 'fail'],
+    async run({ expect }, { client }, scenario, pause) {
+      if (scenario === 'pass') client.end();
+      else await client.write('x');
+      await pause();
+      return () => expect(client).toSend('FIN', { within: 100 });
+    },
+  },
+  neverSends: {
+    scenarios: ['pass', 'fail'],
+    async run({ expect, checkDeferred }, { client }, scenario, pause) {
+      expect(client).neverSends('RST');
+      if (scenario === 'pass') client.end();
+      else client.resetAndDestroy();
+      await pause();
+      return () => checkDeferred();
+    },
+  },
   'counter toRise': {
     scenarios: ['pass', 'fail'],
     async run({ expectCounter }, { server }, scenario, pause) {

@@ -106,6 +106,12 @@ export class ActorSocket implements LabSocket {
     this.socket.resetAndDestroy();
   }
 
+  keepAlive(idleMs: number): void {
+    if (!Number.isInteger(idleMs) || idleMs < 1000) throw new TypeError(`Expected keepAlive's idle time to be an integer of at least 1000 ms (the kernel counts whole seconds), got \`${String(idleMs)}\``);
+    this.step('keepAlive', callSite(), `first probe after ${idleMs} ms idle`);
+    this.socket.setKeepAlive(true, idleMs);
+  }
+
   pause(): void {
     this.step('pause', callSite());
     this.socket.pause();

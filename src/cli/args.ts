@@ -33,6 +33,9 @@ export type Command =
   | { kind: 'delegate'; command: 'watch' | 'count' | 'who' | 'tour'; argv: string[] }
   | {
       kind: 'run'; labs: string[]; all: boolean; long: boolean; netns: boolean; observer: string; family: Family; periodMs?: number; timeoutMs?: number;
+      /** Capture each lab's segments (`--no-capture` turns it off), and where pcap files go (`--pcap DIR`). */
+      capture: boolean;
+      pcapDir?: string;
       /** Reporters in the order given; one without a file writes to stdout. */
       reporters: Reporter[];
       /** The self-contained HTML report's file (`--report`). */
@@ -48,11 +51,18 @@ export interface Reporter {
 const REPORTERS: readonly ReporterName[] = ['human', 'json', 'junit', 'github'];
 
 /** A file a report will be written to: its folder must exist now, so that nothing runs in vain. */
-function outputFile(flag: string, file: string): string {
+export function outputFile(flag: string, file: string): string {
   const dir = path.dirname(path.resolve(file));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${flag}: folder ${path.dirname(file)} does not exist; create it or write the report elsewhere`);
   if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`${flag}: ${file} is a folder; give a file name`);
   return file;
+}
+
+/** A folder files will be written to: it must exist now (an absolute path, for the labs' processes). */
+function outputFolder(flag: string, dir: string): string {
+  if (!existsSync(dir)) throw new UsageError(`${flag}: folder ${dir} does not exist; create it first (mkdir -p ${dir})`);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`${flag}: ${dir} is a file; give a folder`);
+  return path.resolve(dir);
 }
 
 /** `--reporter NAME[:FILE]` (repeatable) and `--json`: which reports go where, checked up front. */
@@ -107,6 +117,8 @@ export function parseCommand(argv: string[]): Command {
         all: { type: 'boolean' },
         long: { type: 'boolean' },
         'no-netns': { type: 'boolean' },
+        'no-capture': { type: 'boolean' },
+        pcap: { type: 'string' },
         observer: { type: 'string' },
         family: { type: 'string' },
         period: { type: 'string' },
@@ -149,11 +161,14 @@ export function parseCommand(argv: string[]): Command {
       const timeoutMs = positiveNumber('timeout', values.timeout);
       const reporters = parseReporters(values.reporter ?? [], values.json ?? false);
       const htmlFile = values.report === undefined ? undefined : outputFile('--report', values.report);
+      const pcapDir = values.pcap === undefined ? undefined : outputFolder('--pcap', values.pcap);
+      if (pcapDir !== undefined && values['no-capture']) throw new UsageError('--pcap writes the capture, which --no-capture turns off; give one of them');
       return {
         kind: 'run', labs: rest, all: values.all ?? false, long: values.long ?? false, netns: !values['no-netns'],
         observer, family: family as Family, reporters,
         ...(periodMs !== undefined ? { periodMs } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}),
         ...(htmlFile !== undefined ? { htmlFile } : {}),
+        capture: !values['no-capture'], ...(pcapDir !== undefined ? { pcapDir } : {}),
       };
     }
     default:

@@ -81,6 +81,7 @@ export async function run(cmd: Extract<Command, { kind: 'run' }>): Promise<numbe
       if (interrupts.signal()) break;
       const result = await runLab(lab, {
         family: cmd.family, observer, labOutput: stdoutTaken ? 'stderr' : 'inherit', netns: cmd.netns,
+        capture: cmd.capture, ...(cmd.pcapDir !== undefined ? { pcapDir: cmd.pcapDir } : {}),
         ...(progress ? { onProgress: (p) => progress.update(p.doneMs / 1000, p.totalMs / 1000, `${lab.name}: ${p.text}`.slice(0, progress.textRoom(p.totalMs / 1000))) } : {}),
         ...(cmd.periodMs !== undefined ? { periodMs: cmd.periodMs } : {}),
         ...(cmd.timeoutMs !== undefined ? { timeoutMs: cmd.timeoutMs } : {}),

@@ -4,7 +4,9 @@ export const USAGE = `tcplab: script real TCP sockets, watch the kernel's states
 
 Usage
   tcplab tour                         all eleven TCP states on this machine, explained and drawn
-                                      (--long: wait out TIME_WAIT too; --lang zh; --json)
+                                      (--long: wait out TIME_WAIT too; --lang zh; --json;
+                                      --report FILE: the whole tour as one HTML page;
+                                      --no-capture: ladders inferred, without packets)
   tcplab list                         the built-in labs, one line each
   tcplab run <lab | file.lab.ts>...   run labs by name or file
   tcplab run --all                    run every built-in lab
@@ -33,6 +35,9 @@ Options of run
   --timeout <ms>         per-lab time limit unless the lab sets one (default 10000)
   --no-netns             run on the host's loopback instead of a private network namespace
                          per lab (labs that change sysctls or drop packets are then skipped)
+  --no-capture           do not capture the labs' segments (ladders are then inferred, and
+                         labs that assert on packets are skipped)
+  --pcap <dir>           write each lab's capture to <dir>/<lab>.pcap (tshark, Wireshark)
   --long                 with --all, include the long labs
   -h, --help             this text
   -v, --version          the version

@@ -6,7 +6,7 @@ import type { ActorRef } from '../actors/events.js';
 import { ActorListener, RequestHandle } from '../actors/listener.js';
 import { ActorSocket } from '../actors/socket.js';
 import { callSite, type Where } from '../actors/where.js';
-import type { CounterExpectations, KernelTimerKind, LabListener, LabRequest, LabSocket, PathStep, Reaching, SocketExpectations, WithinOptions } from '../lab/define.js';
+import type { CapturedSegment, CounterExpectations, KernelTimerKind, LabListener, LabRequest, LabSocket, PathStep, Reaching, SocketExpectations, WithinOptions } from '../lab/define.js';
 import type { Counters } from '../observe/counters.js';
 import { TCP_STATES, type TcpState } from '../states.js';
 import type { Sample, Timeline } from '../timeline/timeline.js';
@@ -15,6 +15,7 @@ import { describeSpans, spansBetween } from './observed.js';
 import { canFollow, matchWithGaps, statesBetween, withGaps, type ObservedStep } from './implied.js';
 import { matchPath } from './path.js';
 import type { ExpectationRecord } from './record.js';
+import { packetExpectations, type CaptureView } from './packets.js';
 
 const DEFAULT_WITHIN = 1000;
 
@@ -35,6 +36,8 @@ export interface ExpectationEnv {
   /** The same, read before returning (a baseline). */
   countersNow(): Counters;
   countersAtStart: Counters;
+  /** The lab's capture, or why there is none. */
+  capture: CaptureView | { unavailable: string };
   /** Tells the user what a long wait (over 3 s) is waiting for, about once a second. */
   progress?(update: WaitUpdate): void;
 }
@@ -57,13 +60,13 @@ export class Expectations {
 
   constructor(private readonly env: ExpectationEnv) {}
 
-  private settle(text: string, where: Where, ok: boolean | 'undecided', observed: string): void {
+  private settle(text: string, where: Where, ok: boolean | 'undecided', observed: string, source = this.env.observerText()): void {
     if (ok === 'undecided') {
       this.records.push({ text, where, ok: false, observed, undecided: true });
       throw new LabFailure(where, 'undecided', `cannot decide: expected ${text}; observed ${observed} (${this.env.observerText()}): a poll does not see what lasts less than its period; run as root with the trace observer to see every transition`);
     }
     this.records.push({ text, where, ok, observed });
-    if (!ok) throw new LabFailure(where, 'expectation', `expected ${text}; observed ${observed} (${this.env.observerText()})`);
+    if (!ok) throw new LabFailure(where, 'expectation', `expected ${text}; observed ${observed} (${source})`);
   }
 
   /**
@@ -225,7 +228,10 @@ export class Expectations {
     const actor = actorOf(target);
     const who = () => this.env.timeline.describe(actor);
     const self = this;
+    const { toSend, neverSends } = this.packetsOf(actor, who);
     return {
+      toSend,
+      neverSends,
       toReach(state: TcpState, options: WithinOptions = {}): Reaching {
         const where = callSite();
         checkState(state, where);
@@ -381,6 +387,26 @@ export class Expectations {
           ok ? `${have.length} bytes, identical` : have.length !== want.length ? `${have.length} bytes` : `${have.length} bytes differing at offset ${firstDifference(have, want)}`);
       },
     };
+  }
+
+  private packetsOf(actor: ActorRef, who: () => string) {
+    return packetExpectations({
+      timeline: this.env.timeline,
+      now: () => this.env.now(),
+      lastStepMs: () => this.env.lastStepMs(),
+      capture: this.env.capture,
+      settle: (text, where, ok, observed, source) => this.settle(text, where, ok, observed, source),
+      notChecked: (text, where, why) => {
+        this.records.push({ text, where, ok: true, observed: 'not checked', notChecked: why });
+      },
+      defer: (check) => this.deferred.push(check),
+    }, actor, who);
+  }
+
+  /** The captured segments of a socket's connection, both ways. */
+  segmentsOf(target: LabSocket): Promise<CapturedSegment[]> {
+    const actor = actorOf(target);
+    return this.packetsOf(actor, () => this.env.timeline.describe(actor)).segmentsOf();
   }
 
   /** The states observed so far for a socket, in order (CLOSED once it left the table). */

@@ -9,4 +9,6 @@ export interface ExpectationRecord {
   observed: string;
   /** The observer could not tell (a state shorter than its period): not a pass, and not a guess. */
   undecided?: true;
+  /** Not checked, and why (a packet expectation where no capture could be made): neither a pass nor a failure. */
+  notChecked?: string;
 }

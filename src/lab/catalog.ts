@@ -9,13 +9,14 @@ export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const LAB_DIR = path.join(PACKAGE_ROOT, 'lab');
 
 /** Topics in the order of the connection's life. */
-const TOPIC_ORDER = ['handshake', 'close', 'reset', 'concurrency', 'lock'];
+const TOPIC_ORDER = ['handshake', 'close', 'reset', 'probes', 'concurrency', 'lock'];
 
 /** Labs within a topic, in the order of the state machine; others follow by name. */
 const LAB_ORDER = [
-  'handshake', 'syn-sent', 'syn-recv', 'stale-syn', 'self-connect', 'refused',
-  'half-close', 'active-close', 'close-wait-leak', 'fin-wait-1', 'last-ack', 'closing', 'orphan-fin-wait2', 'time-wait-2msl',
-  'reset',
+  'handshake', 'syn-sent', 'syn-backoff', 'syn-recv', 'stale-syn', 'self-connect', 'refused',
+  'half-close', 'active-close', 'close-wait-leak', 'fin-wait-1', 'last-ack', 'closing', 'orphan-fin-wait2', 'time-wait-ack', 'time-wait-2msl',
+  'reset', 'write-after-close',
+  'zero-window-probes', 'keep-alive',
   'lock-setnx-expire', 'lock-unsafe-release', 'lock-pause-past-ttl', 'lock-restart', 'lock-reentrant', 'lock-contention', 'redlock',
 ];
 

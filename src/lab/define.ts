@@ -27,10 +27,15 @@ export interface LabOptions {
   needs?: Need[];
   /** Buckets of the namespace's private established-hash table (default 1024). */
   ehashBuckets?: number;
+  /**
+   * Why this lab captures no packets, where capturing would cost more than it shows (tens of
+   * thousands of Redis round trips); every other lab in a namespace captures its segments.
+   */
+  noCapture?: string;
 }
 
 /** A private network namespace, or a program (nft from nftables, hping3, redis-server). */
-export type Need = 'netns' | 'nft' | 'hping3' | 'redis-server';
+export type Need = 'netns' | 'nft' | 'hping3' | 'redis-server' | 'capture';
 
 /** A state in a path; a trailing `?` marks a state that may be too brief for a polling observer. */
 export type PathStep = TcpState | `${TcpState}?`;
@@ -69,7 +74,50 @@ export interface SocketExpectations {
   toReceive(data: Buffer | string, options?: WithinOptions & { afterEnd?: boolean }): PromiseLike<void>;
   /** The kernel shows this timer on the socket (`ss -o`), with at least `retries` retries or probes. */
   toShowTimer(kind: KernelTimerKind, options?: WithinOptions & { retries?: number }): PromiseLike<void>;
+  /**
+   * The capture shows this socket sending a matching segment (`count` of them: at least one
+   * unless told) since the script's latest step (the segment it made may leave before this line
+   * runs), within the deadline (from the call). Needs a capture (a lab in
+   * its own namespace); skipped with the reason where none can be made.
+   */
+  toSend(segment: SegmentMatch, options?: WithinOptions & { count?: CountOption }): PromiseLike<void>;
+  /** Checked when the lab ends: the capture shows this socket never sending a matching segment. */
+  neverSends(segment: SegmentMatch): void;
 }
+
+/**
+ * A segment as an expectation names it: flags that must all be set (`'FIN'`, `'SYN|ACK'`,
+ * `'RST'`; `'data'` for one that carries bytes), or that with what Wireshark's analysis says of
+ * it and its payload length.
+ */
+export type SegmentMatch =
+  | string
+  | { flags?: string; analysis?: SegmentAnalysis; len?: number | { atLeast?: number; atMost?: number } };
+
+/** What a segment is in its connection, as Wireshark's TCP analysis names it (`tcp.analysis.*`, kebab-cased). */
+export const SEGMENT_ANALYSES = [
+  'retransmission', 'fast-retransmission', 'spurious-retransmission', 'out-of-order', 'lost-segment', 'duplicate-ack',
+  'zero-window', 'zero-window-probe', 'zero-window-probe-ack', 'keep-alive', 'keep-alive-ack', 'window-update', 'window-full',
+] as const;
+export type SegmentAnalysis = (typeof SEGMENT_ANALYSES)[number];
+
+/** A segment of a lab's connection as the capture saw it; `sent` when the socket asked about sent it. */
+export interface CapturedSegment {
+  atMs: number;
+  sent: boolean;
+  /** `SYN`, `SYN|ACK`, `FIN|ACK`, `RST`, `PSH|ACK`. */
+  flags: string;
+  seq: number;
+  ack: number;
+  relSeq: number;
+  relAck: number;
+  win: number;
+  len: number;
+  analysis: SegmentAnalysis[];
+}
+
+/** How many: exactly `n`, or a range. */
+export type CountOption = number | { atLeast?: number; atMost?: number };
 
 /** Kernel timer kinds as `ss -o` names them (retransmit is `on` there). */
 export type KernelTimerKind = 'retransmit' | 'keepalive' | 'timewait' | 'persist';
@@ -116,6 +164,11 @@ export interface LabSocket {
   resetAndDestroy(): void;
   pause(): void;
   resume(): void;
+  /**
+   * Turns on TCP keep-alive (SO_KEEPALIVE): the first probe after `idleMs` of silence (whole
+   * seconds), then, as libuv sets them, one a second and 10 unanswered before the kernel gives up.
+   */
+  keepAlive(idleMs: number): void;
   /** Writes until Node's own queue is not empty: the peer's window is zero, the send buffer full. */
   fillSendBuffer(): Promise<number>;
   /** Resolves on Node's `end` event (the peer's FIN has been read). */
@@ -235,6 +288,11 @@ export interface LabContext {
   check(ok: boolean, text: string, observed: string): void;
   /** The states observed so far for a socket, in order, with first and last sample times (ms). */
   statesOf(socket: LabSocket | LabListener | LabRequest): { state: TcpState; atMs: number; untilMs: number }[];
+  /**
+   * The captured segments of the socket's connection, both ways, in capture order (brought up to
+   * date first). Needs a capture: the lab is skipped with the reason where none can be made.
+   */
+  segmentsOf(socket: LabSocket): Promise<CapturedSegment[]>;
   /**
    * Checks now, on a sample taken after this call, the expectations deferred to the lab's end
    * (`never`, `absentAtEnd`, `neverInTable`) made so far; throws the first failure. For labs in phases.

@@ -3,6 +3,7 @@
 // one a warning, and the run ends with one notice line of counts.
 
 import type { LabResult } from '../runner/result.js';
+import { captureDroppedText } from './human.js';
 import { failurePoint } from './where.js';
 
 /** A workflow command's message: `%`, CR and LF escaped. */
@@ -24,6 +25,8 @@ export function githubAnnotations(results: LabResult[]): string {
     } else if (r.status === 'skipped') {
       lines.push(`::warning file=${property(r.file)},title=${property(`tcplab ${r.name} skipped`)}::${data(r.reason ?? 'skipped')}`);
     }
+    const dropped = captureDroppedText(r);
+    if (dropped && r.status !== 'skipped') lines.push(`::warning file=${property(r.file)},title=${property(`tcplab ${r.name}: packets dropped`)}::${data(dropped)}`);
   }
   const count = (s: LabResult['status']) => results.filter((r) => r.status === s).length;
   lines.push(`::notice title=tcplab::${count('passed')} passed, ${count('failed')} failed, ${count('skipped')} skipped`);

@@ -1,12 +1,14 @@
 // The ladder of one lab as inline SVG: a lane per socket (listeners included), time flowing
 // down, each lane's observed states as coloured bands, the segments between the client and the
-// server as arrows, and the lab's steps and Node's events in a column on the right. The segments
-// are inferred from state changes, steps and Node's events (src/tour/segments.ts), not captured.
+// server as arrows (captured, or inferred without a capture: src/ladder/ladder-events.ts), and
+// the lab's steps and Node's events in a column on the right.
 
 import type { LabResult, SocketJson } from '../runner/result.js';
-import { castOf, isListener, type Cast } from '../tour/cast.js';
-import { inferEvents, type Detail, type LadderEvent, type SegmentKind, type Side } from '../tour/segments.js';
-import { wordsFor } from '../tour/words.js';
+import { isListener, type Cast } from '../ladder/cast.js';
+import type { LadderEvent, SegmentKind, Side, Wire } from '../ladder/events.js';
+import { noteText, segmentLabel, segmentTint } from '../ladder/label.js';
+import { ladderOf, type Ladder } from '../ladder/ladder-events.js';
+import { ladderWords, type Lang, type LadderWords } from '../ladder/words.js';
 import { arrowLine, f, svgText, title } from './html-svg.js';
 import { sideEvents, stepColumn } from './html-steps.js';
 import { timeScale, type TimeScale } from './html-timescale.js';
@@ -22,10 +24,10 @@ const LANE_MIN = 150;
 const SIDE_GAP = 110;
 const SIDE_WIDTH = 390;
 const BAND = 10;
+/** Room right of a lane for its state labels (`ESTABLISHED`, about 6.6 px a character, bold). */
+const STATE_LABEL = 92;
 /** How far an arrow drops on its way: a hint of travel time, not a measure of it. */
 const SLOPE = 4;
-
-const w = wordsFor('en');
 
 /** Lanes left to right: the drawn connection's client, the listeners, its server, then the rest. */
 function laneOrder(r: LabResult, cast: Cast): SocketJson[] {
@@ -36,58 +38,24 @@ function laneOrder(r: LabResult, cast: Cast): SocketJson[] {
   return out;
 }
 
-function segmentText(seg: SegmentKind, detail: Detail): string {
-  const name = seg === 'data' ? w.data : seg === 'probe' ? w.probe : seg === 'window' ? 'ACK' : seg;
-  switch (detail.kind) {
-    case 'none': return name;
-    case 'bytes': return `${w.data} ${detail.bytes >= 1024 ? `${Math.round(detail.bytes / 1024)} KiB` : `${detail.bytes} B`}`;
-    case 'fills-window': return w.fillsWindow;
-    case 'rest': return w.rest;
-    case 'window-zero': return w.windowZero;
-    case 'window-opens': return w.windowOpens;
-    case 'retry': return w.again(name, detail.n);
-    case 'forged': return w.forged;
-    case 'no-socket': return w.noSocket;
-    case 'auto': return w.auto;
-    default: {
-      const never: never = detail;
-      return never;
-    }
-  }
-}
-
-/** The colour family of a segment, as the tour's text ladder tints it. */
-function segmentTint(seg: SegmentKind): string {
-  switch (seg) {
-    case 'SYN':
-    case 'SYN-ACK':
-      return 'tint-syn';
-    case 'FIN':
-      return 'tint-fin';
-    case 'RST':
-      return 'tint-rst';
-    case 'ACK':
-    case 'window':
-    case 'probe':
-      return 'tint-ack';
-    case 'data':
-      return 'tint-data';
-    default: {
-      const never: never = seg;
-      return never;
-    }
-  }
+export interface LadderSvgOptions {
+  /** The lab's ladder, when the caller has it already. */
+  ladder?: Ladder;
+  /** The language of the arrows' labels (English by default). */
+  lang?: Lang;
 }
 
 /** The ladder of a lab as one `<svg class="ladder">`. */
-export function ladderSvg(r: LabResult): string {
-  const cast = castOf(r);
+export function ladderSvg(r: LabResult, options: LadderSvgOptions = {}): string {
+  const ladder = options.ladder ?? ladderOf(r);
+  const w = ladderWords(options.lang ?? 'en');
+  const cast = ladder.cast;
   const lanes = laneOrder(r, cast);
   const color = (s: SocketJson) => socketClass(r.sockets.indexOf(s));
   const spacing = lanes.length > 1 ? Math.max(LANE_MIN, LANES_WIDTH / (lanes.length - 1)) : 0;
   const laneX = new Map(lanes.map((s, i) => [s, FIRST_LANE + i * spacing]));
   const sideX = FIRST_LANE + (lanes.length - 1) * spacing + SIDE_GAP;
-  const drawn = stagger(inferEvents(r, cast).filter((e): e is Drawn => e.kind !== 'observed'));
+  const drawn = stagger(ladder.events.filter((e): e is Drawn => e.kind !== 'observed'));
   const listed = sideEvents(r.events);
   const scale = timeScale([
     ...r.sockets.flatMap((s) => s.states.flatMap((st) => [st.atMs, st.untilMs])),
@@ -103,7 +71,7 @@ export function ladderSvg(r: LabResult): string {
       svgText(x, 38, `${shortEndpoint(s.local)} → ${shortEndpoint(s.remote)}`, 'lane-addr', 'middle'),
       `<line x1="${f(x)}" y1="${TOP}" x2="${f(x)}" y2="${f(scale.bottom + 20)}" class="lane-line"/></g>`);
   }
-  parts.push(...drawn.map((e) => segmentSvg(e, cast, laneX, scale)));
+  parts.push(...drawn.map((e) => segmentSvg(e, cast, laneX, scale, w)));
   for (const s of lanes) {
     const x = laneX.get(s)!;
     parts.push(...s.states.map((st) => {
@@ -120,7 +88,7 @@ export function ladderSvg(r: LabResult): string {
   parts.push(...axis(scale, sideX));
   const bottom = Math.max(scale.bottom + 30, steps.bottom + 12);
   const width = sideX + SIDE_WIDTH;
-  return `<svg class="ladder" viewBox="0 0 ${f(width)} ${f(bottom)}" width="${f(width)}" height="${f(bottom)}" role="img" aria-label="ladder diagram of ${esc(r.name)}">${parts.join('')}</svg>`;
+  return `<svg class="ladder" viewBox="0 0 ${f(width)} ${f(bottom)}" width="${f(width)}" height="${f(bottom)}" role="img" aria-label="ladder diagram of ${esc(r.name)}" data-source="${ladder.source}">${parts.join('')}</svg>`;
 }
 
 type Drawn = Exclude<LadderEvent, { kind: 'observed' }>;
@@ -141,15 +109,26 @@ function laneOf(cast: Cast, side: Side, seg: SegmentKind, receiving: boolean): S
   return party.socket ?? party.listener;
 }
 
-function segmentSvg(e: Drawn, cast: Cast, laneX: Map<SocketJson, number>, scale: TimeScale): string {
+/** A captured segment's tooltip: flags, absolute and relative numbers, window, length, options, and when. */
+function wireTitle(wire: Wire, atMs: number): string {
+  const o = wire.options;
+  const options = [
+    o.mss !== undefined && `mss ${o.mss}`, o.wscale !== undefined && `wscale ${o.wscale}`, o.sackPermitted && 'sack permitted',
+    o.sack && `sack ${o.sack.map(([a, b]) => `${a}-${b}`).join(' ')}`, o.ts && `ts ${o.ts.val} ecr ${o.ts.ecr}`,
+  ].filter(Boolean).join(', ');
+  const numbers = `seq ${wire.rawSeq}${wire.rawAck !== undefined ? ` ack ${wire.rawAck}` : ''} (relative ${wire.seq}${wire.ack !== undefined ? `, ${wire.ack}` : ''})`;
+  const when = wire.run ? `${wire.run.segments} segments, captured ${ms(atMs)} to ${ms(wire.run.untilMs)} ms` : `captured at ${ms(atMs)} ms`;
+  return `${wire.flags} ${numbers}, win ${wire.win}, len ${wire.len}${options ? `, ${options}` : ''}${wire.analysis.length > 0 ? `; ${wire.analysis.join(', ')}` : ''}; ${when}`;
+}
+
+function segmentSvg(e: Drawn, cast: Cast, laneX: Map<SocketJson, number>, scale: TimeScale, w: LadderWords): string {
   const y = scale.y(e.atMs);
   const approx = e.approx ? '~' : '';
   switch (e.kind) {
     case 'note': {
       const at = e.side ? laneOf(cast, e.side, 'ACK', false) : undefined;
       const x = at ? laneX.get(at) : undefined;
-      const n = e.note;
-      const text = n.kind === 'error' ? n.code : n.kind === 'fin-timeout' ? w.finTimeout : n.kind === 'time-wait-over' ? w.timeWaitOver : w.noConnection;
+      const text = noteText(e.note, w);
       if (x === undefined) return '';
       // Left of the lane where the margin holds it (about 6 px a character), else right of it.
       const left = x - AXIS > text.length * 6 + 24;
@@ -159,24 +138,31 @@ function segmentSvg(e: Drawn, cast: Cast, laneX: Map<SocketJson, number>, scale:
       const x = laneX.get(cast.client.socket!);
       if (x === undefined) return '';
       // One socket is both ends (a self-connect): its segment comes back to it.
-      return `<g class="segment ${segmentTint(e.segment)}" data-segment="${e.segment}"><path d="M${f(x + BAND)},${f(y)}c40,0 40,${SLOPE * 2} 0,${SLOPE * 2}" class="line"/>${svgText(x + 50, y + 8, e.segment, 'seg-label')}</g>`;
+      return `<g class="segment tint-${segmentTint(e.segment)}" data-segment="${e.segment}"><path d="M${f(x + BAND)},${f(y)}c40,0 40,${SLOPE * 2} 0,${SLOPE * 2}" class="line"/>${svgText(x + BAND + STATE_LABEL, y + 8, e.segment, 'seg-label')}</g>`;
     }
     case 'segment': {
       const from = laneOf(cast, e.from, e.segment, false);
       const to = laneOf(cast, e.from === 'client' ? 'server' : 'client', e.segment, true);
       const [x1, x2] = [from && laneX.get(from), to && laneX.get(to)];
-      if (x1 === undefined || x2 === undefined || x1 === x2) return '';
+      const label = `${approx}${segmentLabel(e.segment, e.detail, w)}`;
+      const cls = `segment ${e.fate === 'lost' ? 'tint-rst' : `tint-${segmentTint(e.segment)}`}`;
+      const tip = e.detail.kind === 'wire' ? wireTitle(e.detail.wire, e.atMs) : `${label} (inferred, ${ms(e.atMs)} ms)`;
+      const data = `data-segment="${e.segment}" data-fate="${e.fate}" data-label="${esc(label)}"`;
+      if (x1 !== undefined && x1 === x2) {
+        // One socket is both ends (a self-connect): its segment comes back to it.
+        return `<g class="${cls}" ${data}>${title(tip)}<path d="M${f(x1 + BAND)},${f(y)}c40,0 40,${SLOPE * 2} 0,${SLOPE * 2}" class="line"/>${svgText(x1 + BAND + STATE_LABEL, y + 8, label, 'seg-label')}</g>`;
+      }
+      if (x1 === undefined || x2 === undefined) return '';
       const dir = Math.sign(x2 - x1);
-      const label = `${approx}${segmentText(e.segment, e.detail)}`;
-      const cls = `segment ${e.fate === 'lost' ? 'tint-rst' : segmentTint(e.segment)}`;
       if (e.fate === 'queued') {
         return `<g class="${cls} queued" data-segment="${e.segment}">${svgText(x1 + dir * (BAND + 4), y + 4, `[${w.finQueued}]`, 'seg-label', dir > 0 ? 'start' : 'end')}</g>`;
       }
       const end = e.fate === 'lost' ? x1 + (x2 - x1) * 0.7 : x2 - dir * (BAND / 2 + 1);
-      const mid = (x1 + x1 + dir * Math.min(Math.abs(x2 - x1), LANES_WIDTH / 2)) / 2;
-      return `<g class="${cls}" data-segment="${e.segment}" data-fate="${e.fate}">${title(`${label} (inferred, ${ms(e.atMs)} ms)`)}` +
+      // Beside the sender, clear of the state labels right of each lane: after the sender's own going right, before its lane going left.
+      const [lx, anchor] = dir > 0 ? [x1 + BAND + STATE_LABEL, 'start' as const] : [x1 - BAND, 'end' as const];
+      return `<g class="${cls}" ${data}>${title(tip)}` +
         arrowLine(x1 + dir * (BAND / 2 + 1), y - SLOPE / 2, end, y + SLOPE / 2, e.fate === 'lost') +
-        `${svgText(mid, y - 5, label, 'seg-label', 'middle')}</g>`;
+        `${svgText(lx, y - 5, label, 'seg-label', anchor)}</g>`;
     }
     default: {
       const never: never = e;

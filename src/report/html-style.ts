@@ -1,5 +1,6 @@
-// The report's one stylesheet, inlined in the page: light and dark (prefers-color-scheme),
-// a colour per TCP state, per socket (index in `result.sockets`) and per kind of segment.
+// The report's one stylesheet, inlined in the page (the run report and the tour's page): light and
+// dark (prefers-color-scheme), a colour per TCP state, per socket (index in `result.sockets`) and
+// per kind of segment.
 
 import { TCP_STATES, type TcpState } from '../states.js';
 
@@ -54,7 +55,7 @@ section.lab.failed{border-color:var(--bad);border-width:2px}
 ul.expectations{list-style:none;padding:0;margin:0}
 .expectation{padding:3px 0}
 .expectation .mark{display:inline-block;width:1.3em;font-weight:700}
-.expectation.ok .mark{color:var(--ok)}.expectation.fail .mark{color:var(--bad)}
+.expectation.ok .mark{color:var(--ok)}.expectation.fail .mark{color:var(--bad)}.expectation.unchecked{color:var(--muted)}
 .expectation.fail .text{font-weight:600}
 .expectation .observed{color:var(--muted)}.expectation .where{color:var(--muted);margin-left:6px;white-space:nowrap}
 .figure{overflow-x:auto;border:1px solid var(--line);border-radius:8px;padding:8px;background:var(--panel)}
@@ -92,4 +93,8 @@ th{color:var(--muted);font-weight:600}td.num,th.num{text-align:right;padding-rig
 .state{color:var(--st);font-weight:700}
 details{margin-top:10px}summary{cursor:pointer;color:var(--muted);font-weight:600}
 footer{margin-top:30px;color:var(--muted);font-size:12.5px}
+ul.dialogue{list-style:none;padding:0;margin:10px 0}ul.dialogue li{padding:2px 0}ul.dialogue .segments{color:var(--ack);font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px}
+pre.handshake{margin:6px 0;padding:10px 14px;background:var(--panel);border:1px solid var(--line);border-radius:8px;font-size:13px}
+.legend.source{color:var(--fg)}
+ul.checklist{list-style:none;padding:0;margin:6px 0}.check .mark{display:inline-block;width:1.3em;font-weight:700}.check.seen .mark{color:var(--ok)}.check.unseen .mark{color:var(--bad)}
 `;

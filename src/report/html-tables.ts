@@ -8,8 +8,10 @@ import { esc, ms, socketClass } from './html-text.js';
 /** One `<li>` per expectation: ✓ or ✗, what was expected, what was observed, and where. */
 export function expectationList(r: LabResult): string {
   if (r.expectations.length === 0) return '<p class="muted">No expectations.</p>';
-  const items = r.expectations.map((x) =>
-    `<li class="expectation ${x.ok ? 'ok' : 'fail'}" data-ok="${x.ok}"><span class="mark" aria-label="${x.ok ? 'passed' : 'failed'}">${x.ok ? '✓' : '✗'}</span> ` +
+  const items = r.expectations.map((x) => x.notChecked
+    ? `<li class="expectation unchecked" data-ok="unchecked"><span class="mark" aria-label="not checked">–</span> ` +
+      `<span class="text">${esc(x.text)}</span> <span class="observed">not checked: ${esc(x.notChecked)}</span> <code class="where">${esc(x.where)}</code></li>`
+    : `<li class="expectation ${x.ok ? 'ok' : 'fail'}" data-ok="${x.ok}"><span class="mark" aria-label="${x.ok ? 'passed' : 'failed'}">${x.ok ? '✓' : '✗'}</span> ` +
       `<span class="text">${esc(x.text)}</span> <span class="observed">observed: ${esc(x.observed)}</span> <code class="where">${esc(x.where)}</code></li>`);
   return `<ul class="expectations">${items.join('')}</ul>`;
 }

@@ -4,11 +4,14 @@
 
 import type { Family } from '../lab/define.js';
 import type { LabResult } from '../runner/result.js';
-import { castOf } from '../tour/cast.js';
+import { sourceLine } from '../ladder/label.js';
+import { ladderOf, type Ladder } from '../ladder/ladder-events.js';
+import { ladderWords } from '../ladder/words.js';
 import { stateDiagramSvg } from './html-diagram.js';
 import { ladderSvg } from './html-ladder.js';
-import { STYLE } from './html-style.js';
+import { htmlPage } from './html-page.js';
 import { eventsTable, expectationList, statesTable } from './html-tables.js';
+import { captureDroppedText } from './human.js';
 import { esc, ms, socketClass } from './html-text.js';
 
 export interface HtmlReportMeta {
@@ -52,6 +55,7 @@ function metaLine(r: LabResult): string {
     r.network === 'netns' ? 'private netns' : 'host loopback',
     ...(r.resources ?? []).map((p) => `${p.name} (pid ${p.pid}): CPU ${p.cpuMs + p.childrenCpuMs} ms, peak ${mib(p.peakRssBytes)}`),
     ...(r.trace ? [`${r.trace.events} trace events`] : []),
+    r.capture ? `captured ${r.capture.packets} packets${r.capture.dropped === null ? ', drops unknown' : r.capture.dropped > 0 ? `, ${r.capture.dropped} dropped` : ''}` : `no capture${r.noCapture ? `: ${r.noCapture}` : ''}`,
   ];
   return `<p class="meta"><code>${esc(r.file)}</code> · ${parts.map(esc).join(' · ')}</p>`;
 }
@@ -63,12 +67,22 @@ function pathsList(r: LabResult): string {
   return `<ul class="keys">${items.join('')}</ul>`;
 }
 
-function ladderLegend(r: LabResult): string {
-  const cast = castOf(r);
+/** What the ladder shows, and where its arrows come from (one line of it says so, as under the tour's ladder). */
+function ladderLegend(ladder: Ladder): string {
+  const cast = ladder.cast;
   const pair = [cast.client.socket?.name, cast.server.socket?.name].filter(Boolean).map((n) => esc(n)).join(' and ');
+  const arrows = ladder.source === 'captured'
+    ? `Arrows are the segments captured${pair ? ` between ${pair}` : ''}, one each (a run of data and the ACKs of it folded into two), at the capture's times; hover for absolute numbers, window and options.`
+    : `Arrows are segments inferred from the state changes, steps and Node's events${pair ? `, drawn between ${pair}` : ''}; ~ marks an estimated time.`;
   return `<p class="legend">One lane per socket, time flowing down (ms on the left; quiet stretches shortened, marked ≈). ` +
-    `Bands are the states the observer saw (hover for times and timers). Arrows are segments <strong>inferred from the state changes, steps and Node's events, not captured packets</strong>` +
-    `${pair ? `, drawn between ${pair}` : ''}; ~ marks an estimated time.</p>`;
+    `Bands are the states the observer saw (hover for times and timers). ${arrows}</p>` +
+    `<p class="legend source ${ladder.source}" data-source="${ladder.source}"><strong>${esc(sourceLine(ladder, ladderWords('en')))}</strong></p>`;
+}
+
+/** A warning where the capture lost packets (or could not say): the ladder may miss segments. */
+function droppedWarning(r: LabResult): string {
+  const text = captureDroppedText(r);
+  return text ? `<p class="warn">${esc(`${text[0]!.toUpperCase()}${text.slice(1)}.`)}</p>` : '';
 }
 
 function labSection(r: LabResult, i: number): string {
@@ -84,11 +98,14 @@ function labSection(r: LabResult, i: number): string {
     return out.join('\n');
   }
   if (r.trace && r.trace.lost > 0) out.push(`<p class="warn">The kernel dropped ${r.trace.lost} trace events (ring buffer full): transitions may be missing.</p>`);
+  const dropped = droppedWarning(r);
+  if (dropped) out.push(dropped);
   out.push('<h3>Expectations</h3>', expectationList(r));
   if (r.sockets.length > 0) {
-    out.push('<h3>Ladder</h3>', `<div class="figure">${ladderSvg(r)}</div>`, ladderLegend(r));
+    const ladder = ladderOf(r);
+    out.push('<h3>Ladder</h3>', `<div class="figure">${ladderSvg(r, { ladder })}</div>`, ladderLegend(ladder));
     const diagram = stateDiagramSvg(r);
-    const off = diagram.offDiagram.map((t) => `<li><span class="mono">${t.key.replace('>', ' → ')}</span> (${esc(t.sockets.map((s) => s.name).join(', '))})</li>`);
+    const off = diagram.offDiagram.map((t) => `<li><span class="mono">${t.key.replace('>', ' → ')}</span> (${esc(t.names.join(', '))})</li>`);
     out.push('<h3>State diagram (RFC 793, figure 6)</h3>',
       `<div class="two"><div class="figure">${diagram.svg}</div><div><p class="legend">States and transitions this lab's sockets took are highlighted; ` +
         `a dot per socket in its colour, ×N on an edge: N sockets took it.</p>${pathsList(r)}` +
@@ -117,21 +134,11 @@ function summary(results: LabResult[], meta: HtmlReportMeta): string {
 /** The whole report as one HTML document. */
 export function htmlReport(results: LabResult[], meta: HtmlReportMeta): string {
   const failed = results.some((r) => r.status === 'failed');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>tcplab report: ${failed ? 'FAILED' : 'passed'} (${results.length} lab${results.length === 1 ? '' : 's'})</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-${summary(results, meta)}
+  return htmlPage({
+    lang: 'en',
+    title: `tcplab report: ${failed ? 'FAILED' : 'passed'} (${results.length} lab${results.length === 1 ? '' : 's'})`,
+    body: `${summary(results, meta)}
 ${results.map(labSection).join('\n')}
-<footer>tcplab ${esc(meta.version)} · states as the kernel's own names (include/net/tcp_states.h) · segments inferred, not captured · this page loads nothing from the network</footer>
-</main>
-</body>
-</html>
-`;
+<footer>tcplab ${esc(meta.version)} · states as the kernel's own names (include/net/tcp_states.h) · arrows from captured segments where the lab had a capture, inferred elsewhere · this page loads nothing from the network</footer>`,
+  });
 }

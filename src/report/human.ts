@@ -4,6 +4,7 @@
 import pc from 'picocolors';
 import type { KernelTimer } from '../observe/row.js';
 import type { LabResult } from '../runner/result.js';
+import { formatSegments } from './human-segments.js';
 
 const FAMILY_TEXT = { '4': 'IPv4', '6': 'IPv6', mapped: 'v4-mapped IPv6' } as const;
 
@@ -81,6 +82,13 @@ export function formatSteps(r: LabResult): string[] {
   return lines;
 }
 
+/** What a capture that lost packets (or could not say whether it did) means, or undefined where it lost none. */
+export function captureDroppedText(r: LabResult): string | undefined {
+  if (!r.capture || r.capture.dropped === 0) return undefined;
+  const what = r.capture.dropped === null ? 'the capture could not say whether it dropped packets (dumpcap died before it could)' : `the capture dropped ${r.capture.dropped} packets`;
+  return `${what}: the ladder and the expectations on packets may miss segments`;
+}
+
 export function formatLab(r: LabResult): string {
   const out: string[] = [];
   const net = r.network === 'netns' ? 'private netns' : 'host loopback';
@@ -95,13 +103,17 @@ export function formatLab(r: LabResult): string {
   }
   const steps = formatSteps(r);
   if (steps.length > 0) out.push('', pc.dim('  STEPS AND NODE EVENTS (ms)'), ...steps);
+  out.push(...formatSegments(r));
   if (r.expectations.length > 0) {
     out.push('');
     for (const x of r.expectations) {
-      out.push(`  ${x.ok ? pc.green('✓') : pc.red('✗')} ${x.text}${x.ok ? pc.dim(` (${x.observed})`) : ''}`);
+      if (x.notChecked) out.push(`  ${pc.yellow('-')} ${x.text} ${pc.yellow(`(not checked: ${x.notChecked})`)}`);
+      else out.push(`  ${x.ok ? pc.green('✓') : pc.red('✗')} ${x.text}${x.ok ? pc.dim(` (${x.observed})`) : ''}`);
     }
   }
   if (r.trace && r.trace.lost > 0) out.push('', pc.yellow(`  the kernel dropped ${r.trace.lost} trace events (ring buffer full): transitions may be missing`));
+  const dropped = captureDroppedText(r);
+  if (dropped) out.push('', pc.yellow(`  ${dropped}`));
   if (r.failure) out.push('', pc.red(r.failure));
   return out.join('\n');
 }

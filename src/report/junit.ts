@@ -2,7 +2,7 @@
 // testcase per lab, its failure with file and line, the explanation and steps as system-out.
 
 import type { LabResult } from '../runner/result.js';
-import { formatStateTable, formatSteps } from './human.js';
+import { captureDroppedText, formatStateTable, formatSteps } from './human.js';
 import { failurePoint } from './where.js';
 
 /** Text fit for XML 1.0: markup escaped, characters XML cannot hold dropped (ANSI escapes included). */
@@ -34,7 +34,8 @@ function testcase(r: LabResult): string {
   }
   const out = [
     r.explain, '', `observer ${r.observer}${r.resolutionMs > 0 ? ` every ${r.resolutionMs.toFixed(1)} ms` : ''}, IPv${r.family === '4' ? '4' : r.family === '6' ? '6' : '4-mapped IPv6'}, ${r.network}`,
-    '', ...formatStateTable(r), '', ...formatSteps(r), '', ...r.expectations.map((x) => `${x.ok ? 'ok  ' : 'FAIL'} ${x.text} (${x.observed}) ${x.where}`),
+    '', ...formatStateTable(r), '', ...formatSteps(r), '', ...r.expectations.map((x) => `${x.notChecked ? '-   ' : x.ok ? 'ok  ' : 'FAIL'} ${x.text} (${x.notChecked ? `not checked: ${x.notChecked}` : x.observed}) ${x.where}`),
+    ...(captureDroppedText(r) ? ['', captureDroppedText(r)!] : []),
   ];
   body.push(`      <system-out>${xmlText(out.join('\n'))}</system-out>`);
   return `    <testcase ${attrs}>\n${body.join('\n')}\n    </testcase>`;

@@ -1,6 +1,8 @@
 // Runs one lab in this process: sets the stage, starts the observer, runs the script under its
 // timeout, checks deferred expectations, tears everything down and returns the result.
 
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ActorEvent } from '../actors/events.js';
 import { Stage } from '../actors/stage.js';
@@ -15,10 +17,15 @@ import type { ObserverName } from '../observe/observer.js';
 import { formatEndpoint } from '../observe/row.js';
 import { Sampler } from '../observe/sampler.js';
 import { Timeline, type KernelEventRecord } from '../timeline/timeline.js';
-import type { EventJson, LabResult, SocketJson } from './result.js';
+import type { EventJson, LabResult, SegmentJson, SocketJson } from './result.js';
 import { locateError } from './locate.js';
 import { missingNeed, prepareNamespace } from './prepare.js';
 import { processUsage } from '../inventory/usage.js';
+import { analyzeSegments } from '../capture/analysis.js';
+import { Capture, captureUnavailable, type CaptureCounts } from '../capture/capture.js';
+import { flagText, type Segment } from '../capture/segment.js';
+import type { CaptureView } from '../expect/packets.js';
+import { pairKey } from '../expect/packets.js';
 
 export interface ExecuteOptions {
   file: string;
@@ -35,22 +42,30 @@ export interface ExecuteOptions {
   traceInstance?: string;
   /** Receives the progress of long waits. */
   progress?: (update: WaitUpdate) => void;
+  /** Capture the lab's segments (in its own namespace only; default true). */
+  capture?: boolean;
+  /** Write the capture to `DIR/<lab>.pcap`. */
+  pcapDir?: string;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export async function executeLab(def: LabDefinition, options: ExecuteOptions): Promise<LabResult> {
-  const missing = missingNeed(def, options.network, options.netnsReason);
+  const missing = missingNeed(def, options.network, options.netnsReason, options.capture !== false);
   if (missing) return skippedResult(def, options, missing);
   if (options.network === 'netns') prepareNamespace(def);
   const countersAtStart = await readCounters();
+  // The capture starts before the lab's clock: its first packets are the script's first steps'.
+  let t0 = Number.NaN;
+  const toLabMs = (tsUs: number) => tsUs / 1000 - (performance.timeOrigin + t0);
+  const { capture, noCapture } = await startCapture(def.options.noCapture !== undefined ? { ...options, capture: false } : options, toLabMs, def.options.noCapture);
   // One read before the clock starts: the first one pays for the thread pool and the JIT.
   const warm = options.observer === 'trace' ? 'proc' : options.observer;
   await createObserver(warm, options.periodMs).sample(new Set([1])).catch(() => undefined);
   // The trace's clock (CLOCK_MONOTONIC) on the lab's: read between two reads of the lab's clock,
   // once warmed up, so that a transition made by a step is never placed before that step.
   monotonicMs();
-  const t0 = performance.now();
+  t0 = performance.now();
   const mono = monotonicMs();
   const monoAtT0 = mono - (performance.now() - t0) / 2;
   const now = () => performance.now() - t0;
@@ -86,6 +101,7 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     counters: readCounters,
     countersNow: readCountersNow,
     countersAtStart,
+    capture: capture ? captureView(capture) : { unavailable: noCapture ?? 'no capture' },
     ...(options.progress ? { progress: options.progress } : {}),
   });
 
@@ -100,8 +116,10 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     expectCounter: (name, o) => expectations.counter(name, o),
     check: (ok, text, observed) => expectations.check(ok, text, observed),
     statesOf: (target) => expectations.statesOf(target),
+    segmentsOf: (target) => expectations.segmentsOf(target),
     checkDeferred: async () => {
       await sampler.next();
+      await capture?.sync();
       expectations.finish();
     },
     network: options.network,
@@ -142,6 +160,7 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
   try {
     await Promise.race([def.script(context), timedOut]);
     await sampler.next();
+    await capture?.sync();
     expectations.finish();
   } catch (err) {
     if (err instanceof LabSkip) {
@@ -154,15 +173,20 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     clearTimeout(timer);
   }
   await sampler.stop();
+  // Read before teardown kills the lab's programs, and before the capture stops.
+  const programs = [{ name: 'lab', pid: process.pid }, ...(capture ? [{ name: 'dumpcap', pid: capture.pid }] : []), ...stage.commands.running()];
+  const usage = programs.map(({ name, pid }) => ({ name, pid, usage: processUsage(pid) }));
+  let counts: CaptureCounts | undefined;
+  if (capture) counts = await capture.stop();
   timeline.freeze();
   trace?.close();
-  // Read before teardown kills the lab's programs.
-  const resources = [{ name: 'lab', pid: process.pid }, ...stage.commands.running()].flatMap(({ name, pid }) => {
-    const u = processUsage(pid);
+  const resources = usage.flatMap(({ name, pid, usage: u }) => {
     return u ? [{ name, pid, cpuMs: u.cpuMs, childrenCpuMs: u.childrenCpuMs, peakRssBytes: u.peakRssBytes }] : [];
   });
   if (sampler.failure && status === 'passed') fail(new LabFailure(options.file, 'observer', `the ${observer.name} observer failed: ${sampler.failure.message}`));
   await stage.teardown();
+  const segments = capture ? analyzeSegments(capture.packets) : undefined;
+  if (capture && options.pcapDir) writeFileSync(path.join(options.pcapDir, `${fileName(def.name)}.pcap`), capture.pcap());
 
   return {
     name: def.name,
@@ -180,6 +204,9 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
     resources,
     ...(trace ? { trace: { events: trace.lines, lost: trace.lost } } : {}),
     durationMs: round(now()),
+    ...(counts ? { capture: counts } : {}),
+    ...(noCapture !== undefined ? { noCapture } : {}),
+    ...(segments ? { segments: segmentsJson(segments, timeline) } : {}),
     sockets: socketsJson(timeline),
     events: [...timeline.events.map(eventJson), ...timeline.kernelEvents.map(kernelEventJson)].sort((a, b) => a.atMs - b.atMs),
     expectations: expectations.records,
@@ -192,6 +219,52 @@ function skippedResult(def: LabDefinition, options: ExecuteOptions, reason: stri
     network: options.network, observer: options.observer, periodMs: options.periodMs ?? 0, resolutionMs: 0, samples: 0,
     durationMs: 0, sockets: [], events: [], expectations: [],
   };
+}
+
+/** The capture, where the lab runs in a namespace of its own and nobody turned it off; else why not. */
+async function startCapture(options: ExecuteOptions, toLabMs: (tsUs: number) => number, labReason?: string): Promise<{ capture?: Capture; noCapture?: string }> {
+  if (labReason !== undefined) return { noCapture: `the lab captures nothing: ${labReason}` };
+  if (options.capture === false) return { noCapture: 'turned off (--no-capture)' };
+  if (options.network !== 'netns') return { noCapture: 'the lab runs on the host\'s loopback, and tcplab captures only in a namespace of its own' };
+  const missing = captureUnavailable();
+  if (missing) return { noCapture: missing };
+  try {
+    return { capture: await Capture.start(toLabMs) };
+  } catch (err) {
+    return { noCapture: (err as Error).message };
+  }
+}
+
+/** What the expectations see of the capture; the analysis is redone only when packets came in. */
+function captureView(capture: Capture): CaptureView {
+  let cached: { n: number; segments: Segment[] } = { n: -1, segments: [] };
+  return {
+    segments: () => {
+      if (cached.n !== capture.packets.length) cached = { n: capture.packets.length, segments: analyzeSegments(capture.packets) };
+      return cached.segments;
+    },
+    onPacket: (fn) => capture.onPacket(fn),
+    sync: () => capture.sync(),
+    text: () => `capture, ${capture.packets.length} packets`,
+  };
+}
+
+/** A lab's name as a file name. */
+function fileName(name: string): string {
+  return name.replace(/[^\w.-]+/g, '_');
+}
+
+function segmentsJson(segments: readonly Segment[], timeline: Timeline): SegmentJson[] {
+  const names = new Map<string, string>();
+  for (const h of timeline.allHistories()) if (h.owner) names.set(pairKey(h.local, h.remote), h.owner.name);
+  return segments.map((s) => {
+    const from = names.get(pairKey(s.src, s.dst));
+    const to = names.get(pairKey(s.dst, s.src));
+    return {
+      atMs: round(s.atMs), ...(from ? { from } : {}), ...(to ? { to } : {}), src: formatEndpoint(s.src), dst: formatEndpoint(s.dst),
+      flags: flagText(s.flags), seq: s.seq, ack: s.ack, relSeq: s.relSeq, relAck: s.relAck, win: s.win, len: s.len, options: s.options, analysis: s.analysis,
+    };
+  });
 }
 
 function round(v: number): number {

@@ -2,10 +2,12 @@
 // up and the lab's sysctls written. Sysctls are only ever written inside a namespace tcplab made.
 
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { captureUnavailable } from '../capture/capture.js';
 import type { LabDefinition, Need } from '../lab/define.js';
 
-const PROGRAM: Record<Exclude<Need, 'netns'>, { program: string; pkg: string }> = {
+const PROGRAM: Record<Exclude<Need, 'netns' | 'capture'>, { program: string; pkg: string }> = {
   nft: { program: 'nft', pkg: 'nftables' },
   hping3: { program: 'hping3', pkg: 'hping3' },
   'redis-server': { program: 'redis-server', pkg: 'redis-server' },
@@ -16,7 +18,7 @@ function installed(program: string): boolean {
 }
 
 /** Why the lab cannot run here (one line, with what to do), or undefined. */
-export function missingNeed(def: LabDefinition, network: 'netns' | 'host', netnsReason?: string): string | undefined {
+export function missingNeed(def: LabDefinition, network: 'netns' | 'host', netnsReason?: string, capture = true): string | undefined {
   const needs = new Set(def.options.needs ?? []);
   if (def.options.sysctls && Object.keys(def.options.sysctls).length > 0) needs.add('netns');
   for (const need of needs) {
@@ -26,6 +28,13 @@ export function missingNeed(def: LabDefinition, network: 'netns' | 'host', netns
           return `needs a private network namespace (it changes sysctls or drops packets), and ${netnsReason ?? 'this run uses the host\'s loopback (--no-netns)'}`;
         }
         break;
+      case 'capture': {
+        if (network !== 'netns') return `needs a packet capture, which tcplab makes only in a private network namespace, and ${netnsReason ?? 'this run uses the host\'s loopback (--no-netns)'}`;
+        if (!capture) return 'needs a packet capture, and this run has --no-capture';
+        const missing = captureUnavailable();
+        if (missing) return `needs a packet capture, and ${missing}`;
+        break;
+      }
       case 'nft':
       case 'hping3':
       case 'redis-server': {
@@ -37,6 +46,12 @@ export function missingNeed(def: LabDefinition, network: 'netns' | 'host', netns
         const never: never = need;
         throw new TypeError(`unknown need ${String(never)}`);
       }
+    }
+  }
+  // A sysctl this kernel does not have (tcp_syn_linear_timeouts before 6.5): the lab cannot show here what it shows.
+  if (network === 'netns') {
+    for (const key of Object.keys(def.options.sysctls ?? {})) {
+      if (/^net\.[a-z0-9_.]+$/.test(key) && !existsSync(`/proc/sys/${key.replaceAll('.', '/')}`)) return `needs the sysctl ${key}, which this kernel (${os.release()}) does not have`;
     }
   }
   return undefined;

@@ -4,6 +4,7 @@ import type { Family } from '../lab/define.js';
 import type { KernelTimer } from '../observe/row.js';
 import type { TcpState } from '../states.js';
 import type { ExpectationRecord } from '../expect/record.js';
+import type { Analysis, TcpOptions } from '../capture/segment.js';
 
 export type LabStatus = 'passed' | 'failed' | 'skipped';
 
@@ -36,6 +37,27 @@ export interface EventJson {
   where?: string;
 }
 
+/** One captured segment, named by the lab's sockets. */
+export interface SegmentJson {
+  atMs: number;
+  /** The lab's name of the sending and the receiving socket, where the segment is one of theirs. */
+  from?: string;
+  to?: string;
+  src: string;
+  dst: string;
+  /** `SYN`, `SYN|ACK`, `FIN|ACK`, `RST`, `PSH|ACK`. */
+  flags: string;
+  seq: number;
+  ack: number;
+  relSeq: number;
+  relAck: number;
+  /** The window in bytes, scaled. */
+  win: number;
+  len: number;
+  options: TcpOptions;
+  analysis: Analysis[];
+}
+
 export interface LabResult {
   name: string;
   file: string;
@@ -60,6 +82,12 @@ export interface LabResult {
   /** Trace observer only: kernel events read, and events the kernel dropped (buffer full). */
   trace?: { events: number; lost: number };
   durationMs: number;
+  /** The capture's own counts, where the lab's segments were captured. */
+  capture?: { packets: number; dropped: number | null };
+  /** Why they were not (`--no-capture`, the host's loopback, a program missing); the ladder is inferred then. */
+  noCapture?: string;
+  /** Every captured TCP segment, in capture order. */
+  segments?: SegmentJson[];
   sockets: SocketJson[];
   events: EventJson[];
   expectations: ExpectationRecord[];

@@ -29,6 +29,10 @@ export interface RunOptions {
   netns?: boolean;
   /** Progress of long waits (what the lab waits for, with a countdown from the kernel's timers). */
   onProgress?: (update: WaitUpdate) => void;
+  /** Capture each lab's segments where it runs in its own namespace (default true). */
+  capture?: boolean;
+  /** Write each lab's capture to `DIR/<lab>.pcap`. */
+  pcapDir?: string;
 }
 
 /** Where labs will run, and why not in a namespace when they cannot. */
@@ -110,6 +114,8 @@ export function runLab(lab: LabToRun, options: RunOptions): Promise<LabResult> {
     file: lab.file, family: options.family, observer: options.observer, timeoutMs, network: plan.network,
     ...(plan.reason !== undefined ? { netnsReason: plan.reason } : {}),
     ...(options.periodMs !== undefined ? { periodMs: options.periodMs } : {}),
+    capture: options.capture ?? true,
+    ...(options.pcapDir !== undefined ? { pcapDir: options.pcapDir } : {}),
   };
   // The trace observer mounts tracefs, if it must, in a mount namespace of the lab's own.
   const tracing = options.observer === 'trace';

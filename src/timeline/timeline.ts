@@ -272,6 +272,12 @@ export class Timeline {
     return () => this.eventListeners.delete(fn);
   }
 
+  /** The addresses Node gave the actor's socket (known before any sample has seen it), if any. */
+  boundTo(actor: ActorRef): { local: Endpoint; remote: Endpoint } | undefined {
+    const b = this.bindings.get(actor);
+    return b?.remote ? { local: b.local, remote: b.remote } : undefined;
+  }
+
   historiesOf(actor: ActorRef): SocketHistory[] {
     return this.byOwner.get(actor) ?? [];
   }

@@ -1,11 +1,14 @@
 // The ladder diagram of one lab: client on the left, server on the right, the segments between
-// them and each side's state on every line. States are the observer's; a state in parentheses
-// is implied by the (inferred) segments where the observer was too slow to see it.
+// them (captured, or inferred without a capture) and each side's state on every line. States are
+// the observer's; a state in parentheses is implied by the segments where the observer was too
+// slow to see it.
 
 import type { LabResult } from '../runner/result.js';
-import { castOf, type Cast } from './cast.js';
-import { otherSide, receive, send, type Model, type Shown } from './model.js';
-import { inferEvents, type Detail, type LadderEvent, type SegmentKind, type Side } from './segments.js';
+import { castOf, type Cast } from '../ladder/cast.js';
+import { otherSide, type LadderEvent, type SegmentKind, type Side } from '../ladder/events.js';
+import { noteText, segmentLabel, segmentTint, sourceLine } from '../ladder/label.js';
+import { ladderOf } from '../ladder/ladder-events.js';
+import { receive, send, type Model, type Shown } from './model.js';
 import { clip, displayWidth, padEnd, padStart, paint, trimEndStyled, wrap, type Paint } from './text.js';
 import { wordsFor, type Lang, type Words } from './words.js';
 
@@ -26,63 +29,36 @@ export const LADDER_COLUMNS = {
   server: [6 + TIME + STATE + ARROW, 6 + TIME + 2 * STATE + ARROW],
 } as const;
 
-function label(seg: SegmentKind, detail: Detail, w: Words): string {
-  const name = seg === 'data' ? w.data : seg === 'probe' ? w.probe : seg === 'window' ? 'ACK' : seg;
-  switch (detail.kind) {
-    case 'none':
-      return name;
-    case 'bytes':
-      return `${w.data} ${detail.bytes >= 1024 ? `${Math.round(detail.bytes / 1024)} KiB` : `${detail.bytes} B`}`;
-    case 'fills-window':
-      return w.fillsWindow;
-    case 'rest':
-      return w.rest;
-    case 'window-zero':
-      return w.windowZero;
-    case 'window-opens':
-      return w.windowOpens;
-    case 'retry':
-      return w.again(name, detail.n);
-    case 'forged':
-      return w.forged;
-    case 'no-socket':
-      return w.noSocket;
-    case 'auto':
-      return w.auto;
-    default: {
-      const never: never = detail;
-      return never;
-    }
-  }
-}
-
 function tint(seg: SegmentKind, p: Paint): (s: string) => string {
-  switch (seg) {
-    case 'SYN':
-    case 'SYN-ACK':
+  const t = segmentTint(seg);
+  switch (t) {
+    case 'syn':
       return p.green;
-    case 'FIN':
+    case 'fin':
       return p.yellow;
-    case 'RST':
+    case 'rst':
       return p.red;
-    case 'ACK':
-    case 'window':
-    case 'probe':
+    case 'ack':
       return p.cyan;
     case 'data':
       return p.blue;
     default: {
-      const never: never = seg;
+      const never: never = t;
       return never;
     }
   }
 }
 
+/** Columns a lost segment's arrow spans (it stops short, at an x). */
+const span = (width: number, lost: boolean) => (lost ? Math.round(width * 0.7) : width);
+
+/** The widest label an arrow holds: room for two dashes each side. */
+const labelRoom = (lost: boolean, width = ARROW) => span(width, lost) - 8;
+
 /** An arrow across `width` columns, its label centred on it. */
 function arrow(text: string, from: Side, lost: boolean, width = ARROW): string {
-  const body = ` ${clip(text, width - 8)} `;
-  const span = lost ? Math.round(width * 0.7) : width;
-  const dashes = span - 1 - displayWidth(body);
+  const body = ` ${clip(text, labelRoom(lost, width))} `;
+  const dashes = span(width, lost) - 1 - displayWidth(body);
   const before = '-'.repeat(Math.floor(dashes / 2));
   const after = '-'.repeat(dashes - before.length);
   if (from === 'client') return padEnd(`${before}${body}${after}${lost ? 'x' : '>'}`, width);
@@ -105,12 +81,11 @@ function middle(e: Drawn, w: Words, p: Paint): string {
     return tint(e.segment, p)(`${arrow(e.segment, 'client', false, half)}  ${arrow(e.segment, 'server', false, half)}`);
   }
   if (e.kind === 'note') {
-    const n = e.note;
-    const text = n.kind === 'error' ? n.code : n.kind === 'fin-timeout' ? w.finTimeout : n.kind === 'time-wait-over' ? w.timeWaitOver : w.noConnection;
-    return p.magenta(aside(`(${text})`, e.side));
+    return p.magenta(aside(`(${noteText(e.note, w)})`, e.side));
   }
   if (e.fate === 'queued') return p.yellow(aside(`[${w.finQueued}]`, e.from));
-  const text = arrow(label(e.segment, e.detail, w), e.from, e.fate === 'lost');
+  const lost = e.fate === 'lost';
+  const text = arrow(segmentLabel(e.segment, e.detail, w, (l) => displayWidth(l) <= labelRoom(lost)), e.from, lost);
   return e.fate === 'lost' ? p.red(text) : tint(e.segment, p)(text);
 }
 
@@ -122,6 +97,19 @@ function cell(shown: Shown | undefined, changed: boolean, p: Paint): string {
 
 function time(atMs: number, approx: boolean): string {
   return padStart(`${approx ? '~' : ''}${atMs.toFixed(1)}`, TIME);
+}
+
+/**
+ * What a segment's arrival does to the receiver. A captured ACK moves it only where it is the
+ * first to acknowledge the receiver's SYN or FIN (others carry data's acknowledgements); a
+ * captured SYN-ACK, FIN or data segment that does so also acts as that ACK, before itself.
+ */
+function arrive(model: Model, cast: Cast, e: Extract<LadderEvent, { kind: 'segment' }>): void {
+  const to = otherSide(e.from);
+  const acked = e.detail.kind === 'wire' ? e.detail.wire.acked : undefined;
+  // The acknowledgement is taken first, as the kernel does: FIN_WAIT1 and a FIN that acknowledges its FIN is TIME_WAIT.
+  if (acked && e.segment !== 'ACK') receive(model, cast, to, 'ACK');
+  if (e.segment !== 'ACK' || e.detail.kind !== 'wire' || acked) receive(model, cast, to, e.segment);
 }
 
 /** One drawn line before rendering: its time, its middle, and both sides' states after it. */
@@ -160,7 +148,10 @@ function ladderLines(events: LadderEvent[], cast: Cast, w: Words, p: Paint): Lin
       land();
       if (e.kind === 'segment') {
         send(model, cast, e.from, e.segment);
-        if (e.fate === 'arrives') receive(model, cast, otherSide(e.from), e.segment);
+        // One socket at both ends (a self-connect): what it sends it receives, in one state.
+        if (cast.self) model[otherSide(e.from)] = model[e.from];
+        if (e.fate === 'arrives') arrive(model, cast, e);
+        if (cast.self) model[e.from] = model[otherSide(e.from)];
       } else if (e.kind === 'crossing') {
         send(model, cast, 'client', e.segment);
         send(model, cast, 'server', e.segment);
@@ -209,12 +200,14 @@ export function formatLadder(r: LabResult, options: LadderOptions): string[] {
   const header = `  ${padStart('ms', TIME)}  ${padEnd(cast.client.label, STATE + 1 + ARROW + 1)}${cast.self ? w.sameSocket : cast.server.label}`;
   const out = [p.dim(header)];
   let before: Model = { client: undefined, server: undefined };
-  for (const l of ladderLines(inferEvents(r, cast), cast, w, p)) {
+  const ladder = ladderOf(r, cast);
+  for (const l of ladderLines(ladder.events, cast, w, p)) {
     const changed = (s: Side) => l.after[s]?.state !== before[s]?.state || l.after[s]?.implied !== before[s]?.implied;
     out.push(trimEndStyled(`  ${l.time}  ${cell(l.after.client, changed('client'), p)} ${l.middle} ${cell(l.after.server, changed('server'), p)}`));
     before = l.after;
   }
-  out.push('', ...[w.legendImplied, w.legendInferred].flatMap((t) => wrap(t, 80, '  ')).map((l) => p.dim(l)));
+  const legend = [w.legendImplied(ladder.events.some((e) => e.approx)), sourceLine(ladder, w)];
+  out.push('', ...legend.flatMap((t) => wrap(t, 80, '  ')).map((l) => p.dim(l)));
   if (cast.others.length > 0) {
     const list = cast.others.map((s) => `${s.name} ${s.states.map((st) => st.state).join(' -> ')}`).join(', ');
     out.push(...wrap(w.alsoHere(list), 80, '  ').map((l) => p.dim(l)));

@@ -2,8 +2,8 @@
 // through the RFC 793 state machine. The ladder uses it where the observer saw nothing.
 
 import type { TcpState } from '../states.js';
-import type { Cast } from './cast.js';
-import type { SegmentKind, Side } from './segments.js';
+import type { Cast } from '../ladder/cast.js';
+import type { SegmentKind, Side } from '../ladder/events.js';
 
 /** A side's state on a line: seen by the observer, or implied by the segments. */
 export interface Shown {
@@ -56,6 +56,4 @@ export function receive(model: Model, cast: Cast, to: Side, seg: SegmentKind): v
   const got = afterReceive(model[to]?.state, seg, Boolean(cast[to].listener));
   if (got && got !== model[to]?.state && !cast[to].socketless) model[to] = { state: got, implied: true };
 }
-
-export const otherSide = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 

@@ -16,7 +16,7 @@ export const SCRIPT_EN: Script = {
     dialogue: [
       { who: 'A', says: 'Can we talk?', segments: 'SYN' },
       { who: '', says: "Silence: B's accept queue is full and its kernel drops the SYN." },
-      { who: 'A', says: '...Can we talk?', segments: 'SYN again after 1 s, then 3 s, 7 s ...' },
+      { who: 'A', says: '...Can we talk?', segments: 'SYN again 1 s later, then each second, then backing off' },
     ],
   },
   'syn-recv': {

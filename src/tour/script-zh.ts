@@ -20,7 +20,7 @@ export const SCRIPT_ZH: Script = {
     dialogue: [
       { who: 'A', says: '能聊聊吗？', segments: 'SYN' },
       { who: '', says: '一片沉默：B 的 accept 队列满了，内核直接丢掉了这个 SYN。' },
-      { who: 'A', says: '……能聊聊吗？', segments: '1 秒后重发 SYN，然后 3 秒、7 秒……' },
+      { who: 'A', says: '……能聊聊吗？', segments: '1 秒后重发 SYN，之后每秒一次，再往后越来越稀' },
     ],
     explain:
       'SYN_SENT：SYN 已经发出，还没收到 SYN-ACK。监听端的 accept 队列满了就会丢弃新的 SYN，' +

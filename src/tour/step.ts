@@ -1,11 +1,14 @@
 // One step of the tour as text: the heading, the dialogue in plain words, the explanation, what
-// the kernel did (the human reporter's state table), the ladder, and what this step checked off.
+// the kernel did (the human reporter's state table), the ladder (and for the handshake the
+// classic figure with the captured numbers), and what this step checked off.
 
 import { formatStateTable } from '../report/human.js';
 import type { LabResult } from '../runner/result.js';
 import type { TcpState } from '../states.js';
+import { formatHandshake } from './handshake.js';
 import { formatLadder } from './ladder.js';
-import { observe } from './observed.js';
+import { ladderOf } from '../ladder/ladder-events.js';
+import { observe } from '../ladder/observed.js';
 import { stepText, type DialogueLine } from './script.js';
 import { COLUMNS, displayWidth, labelled, padStart, paint, stripAnsi, wrap, type Paint } from './text.js';
 import { wordsFor, type Lang, type Words } from './words.js';
@@ -78,6 +81,8 @@ export function formatStep(r: LabResult, ctx: StepContext): string[] {
     out.push(p.bold(`  ${w.kernelDid(r.observer, r.resolutionMs > 0 ? r.resolutionMs.toFixed(1) : undefined)}`), ...table, '');
   }
   out.push(p.bold(`  ${w.ladder}`), ...formatLadder(r, { color: ctx.color, lang: ctx.lang }), '');
+  const figure = r.name === 'handshake' ? formatHandshake(ladderOf(r)) : [];
+  if (figure.length > 0) out.push(...wrap(w.handshakeNumbers, COLUMNS, '  ').map((l) => p.bold(l)), ...figure, '');
   const seen = observe([r]).seenIn;
   const here = (Object.keys(seen) as TcpState[]).filter((s) => seen[s].length > 0);
   if (here.length > 0) {

@@ -2,8 +2,9 @@
 // eleven states (with the labs each was seen in), and the transitions outside the figure.
 
 import type { LabResult } from '../runner/result.js';
-import { EDGES, formatDiagram } from './diagram.js';
-import { countObserved, TOUR_STATES, type Observed, type TransitionKey } from './observed.js';
+import { countObserved, TOUR_STATES, type Observed, type TransitionKey } from '../ladder/observed.js';
+import { EDGES } from '../ladder/state-diagram.js';
+import { formatDiagram } from './diagram.js';
 import { clip, COLUMNS, displayWidth, labelled, paint, trimEndStyled, wrap } from './text.js';
 import { wordsFor, type Lang } from './words.js';
 

@@ -1,17 +1,20 @@
 // `tcplab tour`: runs the built-in labs in the order of the state machine, each in a process of
 // its own, and tells each step as a dialogue, a state table and a ladder; ends with the state
-// diagram and the eleven states checked off as observed here (or one JSON document).
+// diagram and the eleven states checked off as observed here (or one JSON document), and with
+// `--report`, writes it all as one HTML page too.
 
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Family } from '../lab/define.js';
 import { OBSERVER_NAMES, type ObserverName } from '../observe/observer.js';
 import type { LabResult } from '../runner/result.js';
 import { networkPlan, runLab, trapInterrupts } from '../runner/run.js';
 import type { TcpState } from '../states.js';
-import { countObserved, observe, stateFlags, TOUR_STATES } from './observed.js';
+import { countObserved, observe, stateFlags, TOUR_STATES } from '../ladder/observed.js';
 import { LONG_LAB, missingResult, planTour, type TourStop } from './order.js';
 import { formatStep } from './step.js';
 import { formatSummary } from './summary.js';
+import { tourPage } from './html.js';
 import { ProgressBar } from '../report/progress.js';
 import { clip, COLUMNS, displayWidth, wrap } from './text.js';
 import { wordsFor, type Words } from './words.js';
@@ -27,6 +30,10 @@ export interface TourOptions {
   family: Family;
   /** Run each lab in a private network namespace where possible. */
   netns: boolean;
+  /** Capture each lab's segments, for ladders drawn from packets (default true; labs in a namespace only). */
+  capture?: boolean;
+  /** Also write the whole tour as one HTML page to `file` (its folder checked by the caller). */
+  report?: { file: string; version: string };
   out: NodeJS.WritableStream;
 }
 
@@ -53,6 +60,10 @@ function validate(o: TourOptions): void {
   if (o.family !== '4' && o.family !== '6' && o.family !== 'mapped') throw new TypeError(`Expected the \`family\` option to be '4', '6' or 'mapped', got ${describeValue(o.family)}`);
   for (const key of ['json', 'long', 'color', 'netns'] as const) {
     if (typeof o[key] !== 'boolean') throw new TypeError(`Expected the \`${key}\` option to be a boolean, got ${describeValue(o[key])}`);
+  }
+  if (o.capture !== undefined && typeof o.capture !== 'boolean') throw new TypeError(`Expected the \`capture\` option to be a boolean, got ${describeValue(o.capture)}`);
+  if (o.report !== undefined && (typeof o.report?.file !== 'string' || typeof o.report?.version !== 'string')) {
+    throw new TypeError(`Expected the \`report\` option to be { file, version } (strings), got ${describeValue(o.report)}`);
   }
   if (typeof o.out?.write !== 'function') throw new TypeError(`Expected the \`out\` option to be a writable stream, got ${describeValue(o.out)}`);
 }
@@ -128,6 +139,7 @@ export async function runTour(options: TourOptions): Promise<number> {
     if (stop.kind === 'missing') return missingResult(stop, options.family, options.observer, plan.network);
     return runLab(stop.lab, {
       family: options.family, observer: options.observer, netns: options.netns, labOutput: options.json ? 'stderr' : 'ignore',
+      capture: options.capture ?? true,
       onProgress: ({ text }) => {
         running.set(stop.name, text.trim());
         showProgress();
@@ -158,11 +170,16 @@ export async function runTour(options: TourOptions): Promise<number> {
 
   const done = results.filter((r): r is LabResult => r !== undefined);
   const observed = observe(done);
+  const wallMs = Date.now() - started;
+  if (options.report) {
+    const meta = { lang: options.lang, version: options.report.version, wallMs, generatedAt: new Date().toISOString(), long: options.long };
+    writeFileSync(options.report.file, tourPage(done, meta));
+  }
   if (options.json) {
     const doc: TourJson = { labs: done, tour: { states: stateFlags(observed), observed: countObserved(observed), of: TOUR_STATES.length } };
     out.write(`${JSON.stringify(doc, null, 2)}\n`);
   } else {
-    out.write(`${formatSummary(done, observed, Date.now() - started, { lang: options.lang, color: options.color, long: options.long }).join('\n')}\n`);
+    out.write(`${formatSummary(done, observed, wallMs, { lang: options.lang, color: options.color, long: options.long }).join('\n')}\n`);
   }
   return interrupts.exitCode() ?? (done.some((r) => r.status === 'failed') ? 1 : 0);
 }

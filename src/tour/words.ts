@@ -1,33 +1,25 @@
-// The tour's own words in English and Chinese: headings, ladder labels, notes and legends.
-// The labs' dialogues and explanations are in script-en.ts and script-zh.ts.
+// The tour's own words in English and Chinese: headings, notes and legends, and the ladder's
+// labels (src/ladder/words.ts). The labs' dialogues and explanations are in script-en.ts and script-zh.ts.
 
-export type Lang = 'en' | 'zh';
+import { ladderWords, type Lang, type LadderWords } from '../ladder/words.js';
+
+export type { Lang };
 
 /** Every phrase the tour prints outside the labs' scripts. */
-export interface Words {
-  data: string;
-  probe: string;
-  fillsWindow: string;
-  rest: string;
-  windowZero: string;
-  windowOpens: string;
-  again: (segment: string, n: number) => string;
-  forged: string;
-  noSocket: string;
-  auto: string;
-  finQueued: string;
-  finTimeout: string;
-  timeWaitOver: string;
-  noConnection: string;
+export interface Words extends LadderWords {
   nothingToDraw: string;
   sameSocket: string;
-  legendImplied: string;
-  legendInferred: string;
+  /** What parentheses mean, and `~` where a time is estimated (`approx`). */
+  legendImplied: (approx: boolean) => string;
   alsoHere: (list: string) => string;
   step: (n: number, of: number) => string;
   /** `resolutionMs` absent when the observer achieved no period to speak of (fewer than two samples). */
   kernelDid: (observer: string, resolutionMs: string | undefined) => string;
   ladder: string;
+  /** Over the handshake's figure with the capture's numbers. */
+  handshakeNumbers: string;
+  /** `n` null: the capture could not say. */
+  captureDropped: (n: number | null) => string;
   seenHere: string;
   tooBrief: string;
   newHere: string;
@@ -56,28 +48,16 @@ export interface Words {
 }
 
 const EN: Words = {
-  data: 'data',
-  probe: 'window probe',
-  fillsWindow: 'data, until window 0',
-  rest: 'the rest of the data',
-  windowZero: 'ACK, window 0',
-  windowOpens: 'ACK, window opens',
-  again: (segment, n) => `${segment} again (#${n})`,
-  forged: 'SYN (old, forged)',
-  noSocket: 'RST: no such connection',
-  auto: 'FIN (Node ends it)',
-  finQueued: 'FIN queued behind data',
-  finTimeout: 'fin timeout: dropped, no segment',
-  timeWaitOver: '2MSL over: gone, no segment',
-  noConnection: 'no connection handed out',
+  ...ladderWords('en'),
   nothingToDraw: '(no connection to draw in this lab)',
   sameSocket: '(same socket)',
-  legendImplied: '(STATE): implied by the segments, too brief to be sampled; ~: estimated time',
-  legendInferred: 'Segments are inferred from the steps and the states, not captured.',
+  legendImplied: (approx) => `(STATE): implied by the segments, too brief to be sampled${approx ? '; ~: estimated time' : ''}`,
   alsoHere: (list) => `Also in this lab: ${list}`,
   step: (n, of) => `Step ${n} of ${of}`,
   kernelDid: (observer, res) => `What the kernel did (${observer}${res ? `, a sample every ${res} ms` : ''}):`,
   ladder: 'Ladder (time in ms):',
+  handshakeNumbers: "The classic figure with this run's numbers (x, y: each end's initial sequence number, captured):",
+  captureDropped: (n) => `${n === null ? 'The capture could not say whether it dropped packets' : `The capture dropped ${n} packets`}: the ladder may miss segments.`,
   seenHere: 'States seen here:',
   tooBrief: 'Not sampled here (too brief, or not watched):',
   newHere: 'new in the tour',
@@ -109,28 +89,16 @@ const EN: Words = {
 };
 
 const ZH: Words = {
-  data: '数据',
-  probe: '窗口探测',
-  fillsWindow: '数据，直到窗口为 0',
-  rest: '剩下的数据',
-  windowZero: 'ACK，窗口 0',
-  windowOpens: 'ACK，窗口打开',
-  again: (segment, n) => `${segment} 重传 #${n}`,
-  forged: 'SYN（伪造的旧 SYN）',
-  noSocket: 'RST：没有这个连接',
-  auto: 'FIN（Node 自动关闭）',
-  finQueued: 'FIN 排在未发数据之后',
-  finTimeout: 'fin 超时：直接丢弃，不发报文',
-  timeWaitOver: '2MSL 到期：消失，不发报文',
-  noConnection: '没有交出任何连接',
+  ...ladderWords('zh'),
   nothingToDraw: '（这个实验没有可画的连接）',
   sameSocket: '（同一套接字）',
-  legendImplied: '(状态)：由报文推断，太短暂，没被采样到；~：估计的时间',
-  legendInferred: '报文是根据步骤和状态推断出来的，不是抓包得到的。',
+  legendImplied: (approx) => `(状态)：由报文推断，太短暂，没被采样到${approx ? '；~：估计的时间' : ''}`,
   alsoHere: (list) => `这个实验里还有：${list}`,
   step: (n, of) => `第 ${n} 步，共 ${of} 步`,
   kernelDid: (observer, res) => `内核做了什么（${observer}${res ? `，每 ${res} ms 采样一次` : ''}）：`,
   ladder: '时序图（时间单位 ms）：',
+  handshakeNumbers: '经典的三次握手图，填上这次抓到的真实数字（x、y：两端各自的初始序列号）：',
+  captureDropped: (n) => `${n === null ? '抓包无法确定是否丢失了数据包' : `抓包丢失了 ${n} 个数据包`}：时序图可能缺少报文段。`,
   seenHere: '这里观察到的状态：',
   tooBrief: '这里没采样到（太短暂，或没有被观察）：',
   newHere: '本次导览中第一次出现',

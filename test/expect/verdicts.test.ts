@@ -32,7 +32,7 @@ function run(observer: string, user?: string): void {
   it(`every expectation, must pass and must fail, ${TRIALS} trials each: no wrong verdict`, { timeout: 180_000 }, async () => {
     const all = await verdicts(observer, user);
     const cells = new Set(all.map((v) => `${v.form}|${v.scenario}`));
-    expect(cells.size).toBe(21);
+    expect(cells.size).toBe(25);
     for (const c of cells) expect(all.filter((v) => `${v.form}|${v.scenario}` === c)).toHaveLength(TRIALS);
     // Undecided only where a state lasts microseconds and the observer polls; the trace decides all.
     const undecided = all.filter((v) => v.outcome === 'undecided');

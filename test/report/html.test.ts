@@ -13,7 +13,7 @@ import { htmlReport, type HtmlReportMeta } from '../../src/report/html.js';
 import { esc } from '../../src/report/html-text.js';
 import type { LabResult } from '../../src/runner/result.js';
 import { TCP_STATES } from '../../src/states.js';
-import { ROOT, STRICT } from '../helpers.js';
+import { hasProgram, isRoot, ROOT, STRICT, tcplab } from '../helpers.js';
 
 interface RunJson {
   version: string;
@@ -28,6 +28,7 @@ function run(file: string): RunJson {
 const passed = run('report/labs.json');
 const failed = run('report/failed.json');
 const full = run('tour/all.json');
+const captured = run('ladder/captured.json');
 const META: HtmlReportMeta = { version: passed.version, durationMs: passed.summary.durationMs, generatedAt: '2025-06-01T12:00:00.000Z' };
 
 /** The markup of each lab's section, in order. */
@@ -95,6 +96,44 @@ describe('htmlReport', () => {
     expect(out).toContain('<span class="badge skipped">SKIP</span>');
     expect(out).toContain('skipped: needs nft (apt-get install nftables)');
     expect(out).not.toContain('<svg');
+  });
+});
+
+describe('htmlReport of captured labs', () => {
+  const html = htmlReport(captured.labs, META);
+  const parts = sections(html);
+
+  it('draws every ladder from its capture and says so under it, with the count of segments', () => {
+    for (const [i, r] of captured.labs.entries()) {
+      expect(parts[i], r.name).toContain(`captured ${r.capture!.packets} packets`);
+      // A lab whose sockets were never seen (refused, on a sampling observer) has no lanes to draw on.
+      if (r.sockets.length === 0) continue;
+      expect(parts[i], r.name).toContain('data-source="captured"');
+      expect(parts[i], r.name).toMatch(/<p class="legend source captured" data-source="captured"><strong>arrows captured: \d+ segments?; seq and ack relative, as Wireshark shows them<\/strong><\/p>/);
+    }
+  });
+
+  it('labels each arrow with the real numbers, and puts the absolute ones in its tooltip', () => {
+    const handshake = parts[captured.labs.findIndex((r) => r.name === 'handshake')]!;
+    expect([...handshake.matchAll(/data-label="([^"]*)"/g)].map((m) => m[1])).toEqual(['SYN seq=0', 'SYN-ACK seq=0 ack=1', 'ACK seq=1 ack=1']);
+    const syn = captured.labs.find((r) => r.name === 'handshake')!.segments![0]!;
+    expect(handshake).toContain(`<title>SYN seq ${syn.seq} (relative 0), win ${syn.win}, len 0, mss ${syn.options.mss}`);
+  });
+
+  it('says the arrows are inferred, and why, for a lab without a capture', () => {
+    const part = sections(htmlReport([full.labs[0]!], META))[0]!;
+    expect(part).toContain('data-source="inferred"');
+    expect(part).toContain('arrows inferred from states and Node&#39;s events: this result holds no capture');
+    expect(part).toContain('no capture');
+  });
+
+  it('warns where the capture dropped packets', () => {
+    const r = captured.labs[0]!;
+    const part = sections(htmlReport([{ ...r, capture: { packets: 9, dropped: 2 } }], META))[0]!;
+    expect(part).toContain('<p class="warn">The capture dropped 2 packets: the ladder and the expectations on packets may miss segments.</p>');
+    expect(part).toContain('captured 9 packets, 2 dropped');
+    expect(part).toMatch(/arrows captured: \d+ segments, 2 dropped/);
+    expect(parts[0]).not.toContain('class="warn"');
   });
 });
 
@@ -178,6 +217,26 @@ describe.skipIf(!HAVE_CHROMIUM && !STRICT)(`the HTML report in chromium (${CHROM
     });
   }
 
+  it('renders captured ladders: an arrow per segment with its label, the source line under them', async () => {
+    const { page, errors, requests } = await open(captured.labs, 'report-captured');
+    try {
+      const handshake = page.locator('section.lab[data-lab="handshake"]');
+      expect(await handshake.locator('svg.ladder').getAttribute('data-source')).toBe('captured');
+      expect(await handshake.locator('svg.ladder g.segment .seg-label').allTextContents()).toEqual(['SYN seq=0', 'SYN-ACK seq=0 ack=1', 'ACK seq=1 ack=1']);
+      expect(await handshake.locator('p.legend.source').textContent()).toBe('arrows captured: 3 segments; seq and ack relative, as Wireshark shows them');
+      const labels = await page.locator('section.lab[data-lab="half-close"] svg.ladder g.segment').evaluateAll((els) => els.map((e) => e.getAttribute('data-label')));
+      expect(labels.indexOf('FIN seq=1 ack=1')).toBeLessThan(labels.indexOf('data 64 KiB (2 segments)'));
+      expect(labels.indexOf('data 64 KiB (2 segments)')).toBeLessThan(labels.indexOf('FIN seq=65537 ack=2'));
+      expect(await page.locator('section.lab[data-lab="syn-recv"] svg.ladder g.segment[data-fate="lost"]').count()).toBe(2);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
+      await page.screenshot({ path: path.join(OUT, 'report-captured.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('renders a whole run, dark too: summary, a section per lab, lanes per socket, no error', async () => {
     const labs = [...passed.labs, ...failed.labs, ...full.labs];
     const { page, errors, requests } = await open(labs, 'report-all');
@@ -196,5 +255,67 @@ describe.skipIf(!HAVE_CHROMIUM && !STRICT)(`the HTML report in chromium (${CHROM
     } finally {
       await page.close();
     }
+  });
+});
+
+/** A capture needs a namespace of the lab's own (root here), dumpcap and nft. */
+const CAN_CAPTURE = isRoot() && hasProgram('dumpcap') && hasProgram('nft');
+const WHY = `capturing needs root, dumpcap and nft; the browser, ${CHROMIUM}`;
+if (!(HAVE_CHROMIUM && CAN_CAPTURE) && !STRICT) console.warn(`skipping the HTML ladders of labs run here: ${WHY}`);
+
+describe.skipIf(!(HAVE_CHROMIUM && CAN_CAPTURE) && !STRICT)(`the HTML ladders of labs run here (${WHY})`, () => {
+  let browser: Browser | undefined;
+  let dir = '';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tcplab-report-run-'));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], timeout: 30_000 });
+  }, 45_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The arrows' labels and where they come from, per lab, in the report `run ... --report` wrote. */
+  async function ladders(args: string[]): Promise<Record<string, { source: string | null; labels: (string | null)[]; line: string | null }>> {
+    const file = path.join(dir, `${args.join('-')}.html`);
+    const r = await tcplab(['run', ...args, '--report', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load', timeout: 15_000 });
+      const out: Record<string, { source: string | null; labels: (string | null)[]; line: string | null }> = {};
+      for (const section of await page.locator('section.lab').all()) {
+        out[(await section.getAttribute('data-lab'))!] = {
+          source: await section.locator('svg.ladder').getAttribute('data-source'),
+          labels: await section.locator('svg.ladder g.segment').evaluateAll((els) => els.map((e) => e.getAttribute('data-label'))),
+          line: await section.locator('p.legend.source').textContent(),
+        };
+      }
+      return out;
+    } finally {
+      await page.close();
+    }
+  }
+
+  it('run handshake half-close --report: the ladders from the packets, with the real numbers', async () => {
+    const got = await ladders(['handshake', 'half-close']);
+    expect(got.handshake).toEqual({ source: 'captured', labels: ['SYN seq=0', 'SYN-ACK seq=0 ack=1', 'ACK seq=1 ack=1'], line: 'arrows captured: 3 segments; seq and ack relative, as Wireshark shows them' });
+    const half = got['half-close']!;
+    expect(half.source).toBe('captured');
+    const finA = half.labels.indexOf('FIN seq=1 ack=1');
+    const data = half.labels.findIndex((l) => /^data 64 KiB\b/.test(l ?? ''));
+    const finB = half.labels.indexOf('FIN seq=65537 ack=2');
+    expect(finA, half.labels.join('\n')).toBeGreaterThan(-1);
+    expect(data).toBeGreaterThan(finA);
+    expect(finB).toBeGreaterThan(data);
+  });
+
+  it('run handshake --no-capture --report: the arrows inferred, and the line says so', async () => {
+    const got = await ladders(['handshake', '--no-capture']);
+    expect(got.handshake!.source).toBe('inferred');
+    expect(got.handshake!.labels).toEqual(['SYN', 'SYN-ACK', 'ACK']);
+    expect(got.handshake!.line).toBe("arrows inferred from states and Node's events: turned off (--no-capture)");
   });
 });

@@ -3,9 +3,8 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CLI, eventually, ROOT } from '../helpers.js';
+import { CLI, eventually, processesMarked, ROOT } from '../helpers.js';
 
 interface Closed {
   code: number | null;
@@ -24,19 +23,6 @@ function withClosedStdout(args: string[], mark: string): Promise<Closed> {
 }
 
 const STACK = /\n\s+at |Error:|EPIPE/;
-
-/** Processes started by that run (they inherit its environment), whatever else the machine runs. */
-function processesMarked(mark: string): number[] {
-  const found: number[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`TCPLAB_TEST_MARK=${mark}\0`)) found.push(Number(pid));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return found;
-}
 
 describe('a closed stdout', () => {
   for (const [what, args] of [

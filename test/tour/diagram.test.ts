@@ -1,12 +1,13 @@
 // The state diagram and the checklist on real lab results (test/fixtures/tour/, captured with
 // `tcplab run --all --json` and `tcplab run half-close --json`): what is marked, what is drawn
-// solid, and that it all fits 80 columns.
+// solid, and that it all fits 80 columns. What was observed: test/ladder/observed.test.ts.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { LabResult } from '../../src/runner/result.js';
-import { EDGES, formatDiagram } from '../../src/tour/diagram.js';
-import { countObserved, observe, stateFlags, TOUR_STATES } from '../../src/tour/observed.js';
+import { observe, TOUR_STATES } from '../../src/ladder/observed.js';
+import { EDGES } from '../../src/ladder/state-diagram.js';
+import { formatDiagram } from '../../src/tour/diagram.js';
 import { formatSummary } from '../../src/tour/summary.js';
 import { displayWidth, stripAnsi } from '../../src/tour/text.js';
 
@@ -24,30 +25,6 @@ function firstCell(lines: string[], key: string): string {
   const [x, y] = edge.path[0]!;
   return lines[y]![INDENT + x]!;
 }
-
-describe('observe', () => {
-  it('finds all eleven states in a full run, each with the labs it was seen in', () => {
-    const o = observe(all);
-    expect(countObserved(o)).toBe(11);
-    expect(o.seenIn.CLOSING).toEqual(['closing']);
-    expect(o.seenIn.LAST_ACK).toContain('last-ack');
-    expect(o.seenIn.SYN_SENT).toEqual(['syn-sent']);
-    expect(Object.keys(stateFlags(o))).toEqual([...TOUR_STATES]);
-  });
-
-  it('counts CLOSED only for a socket seen before that left the table', () => {
-    const refused = all.filter((r) => r.name === 'refused');
-    expect(observe(refused).seenIn.CLOSED).toEqual([]);
-    expect(observe(all.filter((r) => r.name === 'reset')).seenIn.CLOSED).toEqual(['reset']);
-  });
-
-  it('infers how a socket entered the table: a listener from CLOSED, a request socket from LISTEN', () => {
-    const o = observe(all);
-    expect(o.transitions.get('CLOSED>LISTEN')).toContain('handshake');
-    expect(o.transitions.get('LISTEN>SYN_RECV')).toEqual(['syn-recv']);
-    expect(o.transitions.get('CLOSED>SYN_SENT')).toEqual(['syn-sent']);
-  });
-});
 
 describe('formatDiagram', () => {
   it('marks every state [x] after a full run, and draws no unmarked box', () => {

@@ -1,14 +1,17 @@
-// The ladder renderer on real lab results captured with `tcplab run <lab> --json`
-// (test/fixtures/tour/): which segments it infers, in which order, and the states beside them.
+// The ladder renderer on real lab results recorded with `tcplab run <lab> --json`: from before
+// captures (test/fixtures/tour/: which segments it infers, in which order, and the states beside
+// them), with captures (test/fixtures/ladder/captured.json: the segments and their numbers), and
+// on labs run here, with and without a capture.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { LabResult } from '../../src/runner/result.js';
 import { formatLadder, LADDER_COLUMNS } from '../../src/tour/ladder.js';
 import { displayWidth, stripAnsi } from '../../src/tour/text.js';
+import { hasProgram, isRoot, STRICT, tcplab } from '../helpers.js';
 
-function labs(file: string): LabResult[] {
-  return (JSON.parse(readFileSync(new URL(`../fixtures/tour/${file}.json`, import.meta.url), 'utf8')) as { labs: LabResult[] }).labs;
+function labs(file: string, folder = 'tour'): LabResult[] {
+  return (JSON.parse(readFileSync(new URL(`../fixtures/${folder}/${file}.json`, import.meta.url), 'utf8')) as { labs: LabResult[] }).labs;
 }
 
 function lab(file: string, name = file): LabResult {
@@ -81,10 +84,10 @@ describe('the half-close ladder', () => {
     expect(ladder[0]!.client).toBe('(SYN_SENT)');
   });
 
-  it('keeps every line within 80 columns and says the segments are inferred', () => {
+  it('keeps every line within 80 columns and says the segments are inferred, and why', () => {
     const lines = formatLadder(r, { color: false, lang: 'en' });
     for (const l of lines) expect(displayWidth(l)).toBeLessThanOrEqual(80);
-    expect(lines.join('\n')).toContain('inferred');
+    expect(lines).toContain("  arrows inferred from states and Node's events: this result holds no capture");
     for (const l of formatLadder(r, { color: false, lang: 'zh' })) expect(displayWidth(l)).toBeLessThanOrEqual(80);
   });
 
@@ -200,5 +203,102 @@ describe('the other ladders', () => {
   it('says so when a lab has no connection to draw', () => {
     const r: LabResult = { ...lab('half-close'), sockets: [], events: [] };
     expect(formatLadder(r, { color: false, lang: 'en' })).toEqual(['  (no connection to draw in this lab)']);
+  });
+});
+
+const captured = labs('captured', 'ladder');
+const capturedLab = (name: string) => captured.find((l) => l.name === name)!;
+
+describe('a ladder from captured segments', () => {
+  it('half-close: the handshake with its numbers, the client\'s FIN, the server\'s data and FIN, the last ACK', () => {
+    const r = capturedLab('half-close');
+    const ladder = rows(r);
+    const at = (pred: (row: Row) => boolean) => ladder.findIndex(pred);
+    const syn = at((row) => fromClient(row, 'SYN seq=0'));
+    const synAck = at((row) => fromServer(row, 'SYN-ACK seq=0 ack=1'));
+    const ack = at((row) => fromClient(row, 'ACK seq=1 ack=1'));
+    const finA = at((row) => fromClient(row, 'FIN seq=1 ack=1'));
+    const data = at((row) => fromServer(row, 'data 64 KiB (2 segments)'));
+    const finB = at((row) => fromServer(row, 'FIN seq=65537 ack=2'));
+    const last = at((row) => fromClient(row, 'ACK seq=2 ack=65538'));
+    expect([syn, synAck, ack, finA, data, finB, last], ladder.map((row) => row.middle).join('\n')).toEqual([...[syn, synAck, ack, finA, data, finB, last]].sort((a, b) => a - b));
+    expect(syn).toBeGreaterThanOrEqual(0);
+    expect(bare(ladder[data]!.client)).toBe('FIN_WAIT2');
+    expect(bare(ladder[data]!.server)).toBe('CLOSE_WAIT');
+    expect(ladder.at(-1)).toMatchObject({ client: 'TIME_WAIT', server: 'CLOSED' });
+    expect(ladder.every((row) => !row.time.startsWith('~'))).toBe(true);
+  });
+
+  it('says the arrows are captured, how many, and that the numbers are relative', () => {
+    const lines = formatLadder(capturedLab('half-close'), { color: false, lang: 'en' });
+    expect(lines).toContain('  arrows captured: 11 segments; seq and ack relative, as Wireshark shows them');
+    expect(lines.join('\n')).not.toContain('~: estimated');
+    expect(formatLadder(capturedLab('half-close'), { color: false, lang: 'zh' }).join('\n')).toContain('箭头来自抓包：11 个报文段');
+  });
+
+  it('syn-recv: the ACK the lab\'s firewall dropped ends in an x, and the server stays in SYN_RECV', () => {
+    const ladder = rows(capturedLab('syn-recv'));
+    const lost = ladder.find((row) => /ACK seq=1 ack=1 -+x$/.test(row.middle))!;
+    expect(lost).toBeDefined();
+    expect(bare(lost.server)).toBe('SYN_RECV');
+    expect(ladder.every((row) => bare(row.server) !== 'ESTABLISHED')).toBe(true);
+  });
+
+  it('last-ack: the ACKs of data leave the server in LAST_ACK; only the ACK of its FIN ends it', () => {
+    const ladder = rows(capturedLab('last-ack'));
+    const first = ladder.findIndex((row) => row.server === 'LAST_ACK');
+    const end = ladder.findIndex((row) => /^-+ ACK seq=\d+ ack=\d+ -+>$/.test(row.middle) && bare(row.server) === 'CLOSED');
+    expect(first).toBeGreaterThan(-1);
+    expect(end, ladder.map((row) => `${row.middle} ${row.server}`).join('\n')).toBe(ladder.length - 1);
+    expect(ladder.slice(first, end).every((row) => bare(row.server) === 'LAST_ACK')).toBe(true);
+  });
+
+  it('self-connect: one socket, the same state on both sides', () => {
+    for (const row of rows(capturedLab('self-connect'))) expect(bare(row.client)).toBe(bare(row.server));
+  });
+
+  it('every captured lab fits 80 columns in both languages, its lines in time order', () => {
+    for (const r of captured) {
+      for (const lang of ['en', 'zh'] as const) {
+        for (const l of formatLadder(r, { color: false, lang })) expect(displayWidth(l), `${r.name} ${lang}: ${l}`).toBeLessThanOrEqual(80);
+      }
+      const times = rows(r).map((row) => Number(row.time));
+      expect(times, r.name).toEqual([...times].sort((a, b) => a - b));
+    }
+  });
+});
+
+/** A capture needs a namespace of the lab's own (root here), dumpcap and nft. */
+const CAN_CAPTURE = isRoot() && hasProgram('dumpcap') && hasProgram('nft');
+const WHY = 'capturing needs root, dumpcap (apt-get install wireshark-common) and nft (apt-get install nftables)';
+if (!CAN_CAPTURE && !STRICT) console.warn(`skipping the text ladders of labs run here: ${WHY}`);
+
+describe.skipIf(!CAN_CAPTURE && !STRICT)(`text ladders of labs run here (${WHY})`, () => {
+  async function run(args: string[]): Promise<LabResult[]> {
+    const r = await tcplab(['run', ...args, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    return (JSON.parse(r.stdout) as { labs: LabResult[] }).labs;
+  }
+
+  it('draws handshake and half-close from their packets, with the real numbers', async () => {
+    const [handshake, halfClose] = await run(['handshake', 'half-close']);
+    const h = rows(handshake!);
+    expect(h.filter((row) => row.middle.trim() !== '').map((row) => row.middle.replace(/-+/g, '-'))).toEqual(['- SYN seq=0 ->', '<- SYN-ACK seq=0 ack=1 -', '- ACK seq=1 ack=1 ->']);
+    expect(formatLadder(handshake!, { color: false, lang: 'en' })).toContain('  arrows captured: 3 segments; seq and ack relative, as Wireshark shows them');
+    const half = rows(halfClose!);
+    const finA = half.findIndex((row) => fromClient(row, 'FIN seq=1 ack=1'));
+    const data = half.findIndex((row) => fromServer(row, 'data 64 KiB'));
+    const finB = half.findIndex((row) => fromServer(row, 'FIN seq=65537 ack=2'));
+    expect(finA, half.map((row) => row.middle).join('\n')).toBeGreaterThan(-1);
+    expect(data).toBeGreaterThan(finA);
+    expect(finB).toBeGreaterThan(data);
+  });
+
+  it('with --no-capture, says the arrows are inferred and why', async () => {
+    const [handshake] = await run(['handshake', '--no-capture']);
+    const lines = formatLadder(handshake!, { color: false, lang: 'en' });
+    expect(lines).toContain("  arrows inferred from states and Node's events: turned off (--no-capture)");
+    expect(rows(handshake!).some((row) => fromClient(row, 'SYN'))).toBe(true);
+    expect(lines.join('\n')).not.toContain('seq=');
   });
 });

@@ -60,6 +60,33 @@ describe('formatStep', () => {
   });
 });
 
+const captured = (JSON.parse(readFileSync(new URL('../fixtures/ladder/captured.json', import.meta.url), 'utf8')) as { labs: LabResult[] }).labs;
+
+describe('the handshake step, captured', () => {
+  const r = captured.find((l) => l.name === 'handshake')!;
+  const [syn, synAck, ack] = r.segments!;
+
+  it('shows the classic figure with the initial sequence numbers x and y the capture saw', () => {
+    const lines = formatStep(r, ctx({ index: 1 }));
+    const text = lines.join('\n');
+    expect(text).toContain("The classic figure with this run's numbers (x, y: each end's initial sequence");
+    expect(text).toMatch(new RegExp(`^ {4}A -> B {2}SYN +seq=x +x = ${syn!.seq}$`, 'm'));
+    expect(text).toMatch(new RegExp(`^ {4}B -> A {2}SYN-ACK +seq=y {2}ack=x\\+1 +y = ${synAck!.seq}, x\\+1 = ${syn!.seq + 1}$`, 'm'));
+    expect(text).toMatch(new RegExp(`^ {4}A -> B {2}ACK +seq=x\\+1 {2}ack=y\\+1 +x\\+1 = ${ack!.seq}, y\\+1 = ${synAck!.seq + 1}$`, 'm'));
+    expect(text.indexOf('Ladder')).toBeLessThan(text.indexOf('The classic figure'));
+    for (const lang of ['en', 'zh'] as const) {
+      for (const l of formatStep(r, ctx({ lang }))) expect(displayWidth(l), l).toBeLessThanOrEqual(80);
+    }
+    expect(formatStep(r, ctx({ lang: 'zh' })).join('\n')).toContain('经典的三次握手图');
+  });
+
+  it('has no figure where the ladder is inferred, or for another lab', () => {
+    expect(formatStep(lab('handshake'), ctx()).join('\n')).not.toContain('classic figure');
+    expect(formatStep({ ...r, segments: undefined, noCapture: 'turned off (--no-capture)' }, ctx()).join('\n')).not.toContain('classic figure');
+    expect(formatStep(captured.find((l) => l.name === 'half-close')!, ctx()).join('\n')).not.toContain('classic figure');
+  });
+});
+
 describe('hintFor', () => {
   it('maps the runner\'s reasons to what to do', () => {
     const w = wordsFor('en');

@@ -1,11 +1,11 @@
-// When did a segment happen? tcplab captures no packets, so the ladder dates each inferred
-// segment by the first evidence that it had happened: a sample showing the state it causes, or
-// a Node event it causes. Every such time is an upper bound; none is ever before the cause.
+// When did a segment happen? Without a capture, the ladder dates each inferred segment by the
+// first evidence that it had happened: a sample showing the state it causes, or a Node event it
+// causes. Every such time is an upper bound; none is ever before the cause.
 
 import type { EventJson, LabResult, StateJson } from '../runner/result.js';
 import type { TcpState } from '../states.js';
 import type { Cast } from './cast.js';
-import type { Side } from './segments.js';
+import type { Side } from './events.js';
 
 /** Questions about one lab's samples and Node events, asked by side. */
 export interface Evidence {

@@ -1,56 +1,15 @@
-// The segments of a ladder, inferred (never captured: tcplab records no packets) from the lab's
-// steps, Node's events and the observed state changes; plus the observations themselves.
-// Each is dated by the first evidence that it had happened (evidence.ts).
+// The arrows of a ladder inferred from the lab's steps, Node's events and the observed state
+// changes, for a lab without a capture; plus the observations themselves. Each segment is dated
+// by the first evidence that it had happened (evidence.ts).
 
 import type { LabResult } from '../runner/result.js';
 import type { TcpState } from '../states.js';
 import { forgedSyn, type Cast } from './cast.js';
 import { earliest, evidenceOf } from './evidence.js';
-import { otherSide as other } from './model.js';
-
-export type Side = 'client' | 'server';
-export type SegmentKind = 'SYN' | 'SYN-ACK' | 'ACK' | 'FIN' | 'RST' | 'data' | 'window' | 'probe';
-/** `queued`: the segment waits in the sender's queue (behind unsent bytes) and does not leave. */
-export type Fate = 'arrives' | 'lost' | 'queued';
-
-/** What the label says besides the segment's kind. */
-export type Detail =
-  | { kind: 'none' }
-  | { kind: 'bytes'; bytes: number }
-  | { kind: 'fills-window' }
-  | { kind: 'rest' }
-  | { kind: 'window-zero' }
-  | { kind: 'window-opens' }
-  | { kind: 'retry'; n: number }
-  | { kind: 'forged' }
-  | { kind: 'no-socket' }
-  | { kind: 'auto' };
-
-/** A remark on the ladder where no segment explains what happened. */
-export type Note =
-  | { kind: 'error'; code: string }
-  | { kind: 'fin-timeout' }
-  | { kind: 'time-wait-over' }
-  | { kind: 'no-connection' };
-
-/** One thing on the ladder's clock; `approx` times are estimates (retransmit timers). */
-export type LadderEvent =
-  | { kind: 'segment'; atMs: number; approx: boolean; from: Side; segment: SegmentKind; fate: Fate; detail: Detail }
-  | { kind: 'note'; atMs: number; approx: boolean; side?: Side; note: Note }
-  /** Both ends send the same kind of segment at once; they cross on the way (simultaneous open). */
-  | { kind: 'crossing'; atMs: number; approx: false; segment: SegmentKind }
-  | { kind: 'observed'; atMs: number; approx: false; side: Side; state: TcpState };
+import { otherSide as other, type Detail, type Fate, type LadderEvent, type SegmentKind, type Side } from './events.js';
+import { addObservations } from './observations.js';
 
 const NONE: Detail = { kind: 'none' };
-
-/** Observations of one column: the listener until the server socket shows up, then the socket. */
-export function observationsOf(cast: Cast, side: Side): { atMs: number; state: TcpState }[] {
-  const party = cast[side];
-  const own = party.socket?.states ?? [];
-  const firstOwn = own[0]?.atMs ?? Infinity;
-  const before = (party.listener?.states ?? []).filter((st) => st.atMs < firstOwn);
-  return [...before, ...own].map((st) => ({ atMs: st.atMs, state: st.state }));
-}
 
 /** States a side enters by sending its FIN, or later; the first one seen dates the FIN. */
 const AFTER_OWN_FIN: readonly TcpState[] = ['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING', 'TIME_WAIT', 'LAST_ACK'];
@@ -171,7 +130,6 @@ export function inferEvents(r: LabResult, cast: Cast): LadderEvent[] {
         case 'destroy':
           closedByScript[side] = true;
           // Closing a socket whose handshake never completed sends nothing.
-          // Closing a socket whose handshake never completed sends nothing.
           if (finSent[side] || heldFin[side] || !established(side, e.atMs)) break;
           if (pendingData[side]) {
             seg(e.atMs, side, 'FIN', 'queued');
@@ -240,19 +198,5 @@ function addProbes(cast: Cast, out: LadderEvent[], windowOpens: Partial<Record<S
       out.push({ kind: 'segment', atMs: at, approx: true, from: side === 'client' ? 'server' : 'client', segment: 'window', fate: 'arrives', detail: { kind: 'window-zero' } });
       break;
     }
-  }
-}
-
-/** The observed state changes, and a note where a socket left without any segment. */
-function addObservations(cast: Cast, out: LadderEvent[]): void {
-  for (const side of ['client', 'server'] as const) {
-    const list = observationsOf(cast, side);
-    list.forEach((o, i) => {
-      out.push({ kind: 'observed', atMs: o.atMs, approx: false, side, state: o.state });
-      const before = list[i - 1]?.state;
-      if (o.state !== 'CLOSED') return;
-      if (before === 'FIN_WAIT2') out.push({ kind: 'note', atMs: o.atMs, approx: false, side, note: { kind: 'fin-timeout' } });
-      if (before === 'TIME_WAIT') out.push({ kind: 'note', atMs: o.atMs, approx: false, side, note: { kind: 'time-wait-over' } });
-    });
   }
 }

@@ -14,6 +14,8 @@ export interface Party {
   listener?: SocketJson;
   /** No TCP socket of the lab stands here (a forged packet's source, a port where nothing listens). */
   socketless?: boolean;
+  /** The port this party's segments come from, where known (not for a client whose socket was never seen). */
+  port?: string;
 }
 
 /** The two columns of a ladder and what it leaves out. */
@@ -36,22 +38,34 @@ export function isListener(s: SocketJson): boolean {
 
 // States that say something beyond "it connected": a connection showing more of them is the one to draw.
 const PLAIN = new Set(['ESTABLISHED', 'LISTEN']);
+const HANDSHAKE = new Set(['SYN_SENT', 'SYN_RECV']);
+
+/**
+ * A handshake state says nothing more where the socket went on to ESTABLISHED: the trace
+ * observer sees it on every connection, a sampling one on a few by chance.
+ */
+function telling(s: SocketJson): string[] {
+  const states = s.states.map((st: StateJson) => st.state);
+  const connected = states.includes('ESTABLISHED');
+  return states.filter((st) => !PLAIN.has(st) && !(connected && HANDSHAKE.has(st)));
+}
 
 function score(sockets: SocketJson[]): number {
   const states = new Set(sockets.flatMap((s) => s.states.map((st: StateJson) => st.state)));
-  return [...states].filter((s) => !PLAIN.has(s)).length * 10 + states.size;
+  return new Set(sockets.flatMap(telling)).size * 10 + states.size;
 }
 
 function party(socket: SocketJson | undefined, listener?: SocketJson): Party {
   if (!socket) return { label: '' };
-  return { label: `${socket.name} :${portOf(socket.local)}`, actor: socket.name, socket, ...(listener ? { listener } : {}) };
+  return { label: `${socket.name} :${portOf(socket.local)}`, actor: socket.name, socket, port: portOf(socket.local), ...(listener ? { listener } : {}) };
 }
 
 /** The party at the far end when its socket was never seen: the actor that listened there, or the bare port. */
 function unseenServer(events: EventJson[], endpoint: string, listener?: SocketJson): Party {
-  if (listener) return { label: `${listener.name} :${portOf(listener.local)}`, listener };
+  const port = portOf(endpoint);
+  if (listener) return { label: `${listener.name} :${portOf(listener.local)}`, listener, port };
   const listen = events.find((e) => e.kind === 'step' && e.what === 'listen' && e.detail?.startsWith(endpoint));
-  return listen?.actor ? { label: `${listen.actor} :${portOf(endpoint)}`, actor: listen.actor } : { label: `:${portOf(endpoint)}`, socketless: true };
+  return listen?.actor ? { label: `${listen.actor} :${port}`, actor: listen.actor, port } : { label: `:${port}`, socketless: true, port };
 }
 
 /** hping3's `-s SPORT -p DPORT` of a forged SYN, when the lab sent one. */
@@ -106,8 +120,8 @@ function castWithoutConnection(r: LabResult, listenerOn: (port: string) => Socke
     if (forged) {
       const listener = listenerOn(forged.dport);
       return {
-        client: { label: `${e.actor ?? 'hping3'} :${forged.sport}`, actor: e.actor ?? 'hping3', socketless: true },
-        server: listener ? { label: `${listener.name} :${forged.dport}`, listener } : { label: `:${forged.dport}`, socketless: true },
+        client: { label: `${e.actor ?? 'hping3'} :${forged.sport}`, actor: e.actor ?? 'hping3', socketless: true, port: forged.sport },
+        server: listener ? { label: `${listener.name} :${forged.dport}`, listener, port: forged.dport } : { label: `:${forged.dport}`, socketless: true, port: forged.dport },
         self: false,
         others: [],
       };

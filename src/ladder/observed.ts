@@ -1,5 +1,6 @@
-// What the tour checks off: the states and transitions the observer actually saw, gathered
-// from the labs' results. CLOSED counts only as a socket leaving the table after being seen.
+// The states and transitions the observer actually saw, gathered from the labs' results: what
+// the tour checks off and the report's state diagram highlights. CLOSED counts only as a socket
+// leaving the table after being seen.
 
 import type { LabResult, SocketJson } from '../runner/result.js';
 import type { TcpState } from '../states.js';
