@@ -107,7 +107,8 @@ export function formatLab(r: LabResult): string {
   if (r.expectations.length > 0) {
     out.push('');
     for (const x of r.expectations) {
-      if (x.notChecked) out.push(`  ${pc.yellow('-')} ${x.text} ${pc.yellow(`(not checked: ${x.notChecked})`)}`);
+      // The PACKETS line above says why there is no capture: once is enough.
+      if (x.notChecked) out.push(`  ${pc.yellow('-')} ${x.text} ${pc.yellow(`(not checked: ${r.noCapture && x.notChecked.startsWith('no capture') ? 'no capture' : x.notChecked})`)}`);
       else out.push(`  ${x.ok ? pc.green('✓') : pc.red('✗')} ${x.text}${x.ok ? pc.dim(` (${x.observed})`) : ''}`);
     }
   }
