@@ -50,6 +50,7 @@ export class Capture {
   private stderr = '';
   private exited: Promise<void>;
   private stopped = false;
+  /** Why the pcap stream could not be read, if it could not. */
   private failure: string | undefined;
 
   private constructor(private readonly child: ChildProcess, private readonly toLabMs: (tsUs: number) => number) {
@@ -77,14 +78,16 @@ export class Capture {
       child.on('error', (err: NodeJS.ErrnoException) => fail(err.code === 'ENOENT' ? 'dumpcap is not installed (Debian and Ubuntu: apt install wireshark-common)' : `dumpcap: ${err.message}`));
       const early = (code: number | null) => fail(`dumpcap exited (code ${code}) before capturing: ${capture.stderr.trim().split('\n').at(-1) ?? ''}`);
       child.on('close', early);
+      let started = false;
       child.stdout!.on('data', (chunk: Buffer) => {
         try {
           stream.push(chunk);
         } catch (err) {
           capture.failure = (err as Error).message;
         }
-        if (stream.linkType === undefined) return;
+        if (started || stream.linkType === undefined) return;
         if (stream.linkType !== LINKTYPE_NFLOG) return fail(`dumpcap wrote link type ${stream.linkType}, not NFLOG`);
+        started = true;
         clearTimeout(timer);
         child.off('close', early);
         resolve();
@@ -159,17 +162,13 @@ export class Capture {
       clearTimeout(hard);
       // The log rule's table goes with the lab's namespace.
     }
-    return { packets: this.packets.length, dropped: droppedFrom(this.stderr) };
+    // A stream that could not be read to its end lost an unknown number of packets.
+    return { packets: this.packets.length, dropped: this.failure === undefined ? droppedFrom(this.stderr) : null };
   }
 
   /** The capture as a pcap file (raw IP packets, µs timestamps). */
   pcap(): Buffer {
     return writePcap(this.raw, { linkType: LINKTYPE_RAW, snapLen: SNAPLEN });
-  }
-
-  /** Why the capture's stream could not be read, if it could not. */
-  get error(): string | undefined {
-    return this.failure;
   }
 }
 

@@ -58,7 +58,7 @@ export async function executeLab(def: LabDefinition, options: ExecuteOptions): P
   // The capture starts before the lab's clock: its first packets are the script's first steps'.
   let t0 = Number.NaN;
   const toLabMs = (tsUs: number) => tsUs / 1000 - (performance.timeOrigin + t0);
-  const { capture, noCapture } = await startCapture(def.options.noCapture !== undefined ? { ...options, capture: false } : options, toLabMs, def.options.noCapture);
+  const { capture, noCapture } = await startCapture(options, toLabMs, def.options.noCapture);
   // One read before the clock starts: the first one pays for the thread pool and the JIT.
   const warm = options.observer === 'trace' ? 'proc' : options.observer;
   await createObserver(warm, options.periodMs).sample(new Set([1])).catch(() => undefined);

@@ -51,10 +51,15 @@ export function missingNeed(def: LabDefinition, network: 'netns' | 'host', netns
   // A sysctl this kernel does not have (tcp_syn_linear_timeouts before 6.5): the lab cannot show here what it shows.
   if (network === 'netns') {
     for (const key of Object.keys(def.options.sysctls ?? {})) {
-      if (/^net\.[a-z0-9_.]+$/.test(key) && !existsSync(`/proc/sys/${key.replaceAll('.', '/')}`)) return `needs the sysctl ${key}, which this kernel (${os.release()}) does not have`;
+      if (/^net\.[a-z0-9_.]+$/.test(key) && !existsSync(sysctlPath(key))) return `needs the sysctl ${key}, which this kernel (${os.release()}) does not have`;
     }
   }
   return undefined;
+}
+
+/** `net.ipv4.tcp_fin_timeout` as its file under /proc/sys. */
+function sysctlPath(key: string): string {
+  return `/proc/sys/${key.replaceAll('.', '/')}`;
 }
 
 /** Inside the lab's fresh namespace: loopback up, then the lab's sysctls. */
@@ -64,7 +69,7 @@ export function prepareNamespace(def: LabDefinition): void {
   for (const [key, value] of Object.entries(def.options.sysctls ?? {})) {
     if (!/^net\.[a-z0-9_.]+$/.test(key)) throw new TypeError(`sysctl \`${key}\` is not a network sysctl; a lab may only set net.* in its own namespace`);
     try {
-      writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, `${value}\n`);
+      writeFileSync(sysctlPath(key), `${value}\n`);
     } catch (err) {
       throw new Error(`could not set ${key}=${value} in the lab's namespace: ${(err as Error).message}`);
     }
